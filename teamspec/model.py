@@ -351,3 +351,25 @@ class Plan:
             if p.id == persona_id:
                 return p
         raise KeyError(persona_id)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by a quality gate, deliverable validation or a
+    conformance check. ``check`` names the check (Schemathesis names for
+    conformance: ``not_a_server_error``, ``status_code_conformance``, ...)."""
+
+    check: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    contract: str | None = None
+    operation: str | None = None  # "GET /tasks/{taskId}"
+    request: str | None = None  # "GET http://127.0.0.1:8000/tasks/1"
+    status: int | None = None
+    schema_path: str | None = None  # "paths./tasks.get.responses.200.content.application/json.schema"
+    curl: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
