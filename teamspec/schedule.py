@@ -107,7 +107,8 @@ class ListScheduler:
         """Stop dispatching (``--fail-fast``, budget, interrupt): return the
         contracts that will not start."""
         left = [cid for _, _, cid in sorted(self._heap)]
-        left += sorted((c for c in self._missing if c not in left and c not in self.running),
+        queued = set(left)
+        left += sorted((c for c in self._missing if c not in queued and c not in self.running),
                        key=lambda c: self._rank[c])
         self._heap.clear()
         for cid in left:
@@ -155,6 +156,8 @@ def simulate(
             _, _, cid, w = heapq.heappop(events)
             heapq.heappush(free, w)
             sched.complete(cid, True)
+    if len(out) != len(deps):
+        raise ValueError(f"never ready (unknown dependency or cycle): {sorted(set(deps) - set(out))}")
     return out
 
 
