@@ -104,8 +104,12 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             status = EXIT_INVALID
             print(f"{path}: {errors} error(s), {warnings} warning(s)", file=err)
         else:
-            extra = f", {warnings} warning(s)" if warnings else ""
-            print(f"{path}: ok ({len(spec.contracts)} contract(s) written{extra})", file=out)
+            notes = []
+            if spec.contracts:
+                notes.append(f"{len(spec.contracts)} hand-written contract(s)")
+            if warnings:
+                notes.append(f"{warnings} warning(s)")
+            print(f"{path}: ok" + (f" ({', '.join(notes)})" if notes else ""), file=out)
     return status
 
 
