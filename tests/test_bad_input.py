@@ -260,3 +260,26 @@ def test_fast_check_agrees_on_schema_shaped_documents(data: object) -> None:
     assert bool(diagnostics) is not valid
     for d in diagnostics:
         assert re.match(r"^x\.yaml:\d+:\d+: error: \S", d.format()), d.format()
+
+
+@pytest.mark.skipif(not SOURCES, reason="no specs to mutate")
+@settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=mutated())
+def test_cli_on_mutated_specs_exits_0_or_2_with_located_errors(workdir: Path, case: tuple[int, bytes]) -> None:
+    """The whole CLI path (validate, then plan): exit 0, or exit 2 with at
+    least one ``FILE:LINE:COL: error:`` line; never a traceback, never 1."""
+    import io
+
+    from teamspec.cli import main
+
+    index, data = case
+    path = workdir / str(index) / "mutated-cli.yaml"
+    path.write_bytes(data)
+    located = re.compile(rf"^{re.escape(str(path))}:\d+:\d+: error: \S", re.MULTILINE)
+    for command in (["validate", str(path)], ["plan", str(path), "--format", "json"]):
+        out, err = io.StringIO(), io.StringIO()
+        rc = main(command, out=out, err=err)
+        assert rc in (0, 2), (command, rc, err.getvalue())
+        if rc == 2:
+            assert located.search(err.getvalue()), err.getvalue()
+        assert "Traceback" not in err.getvalue()
