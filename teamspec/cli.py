@@ -376,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = msub.add_parser("serve", help="serve a contract's mock", description=cmd_mock_serve.__doc__)
     m.add_argument("out_dir", metavar="OUT", help="a build's output directory")
     m.add_argument("contract", metavar="CONTRACT", help="contract id")
-    m.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 picks a free one)")
+    m.add_argument("--port", type=_port, default=3001, help="port (default 3001, like the node mock; 0 picks a free one)")
     m.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     m.add_argument("--stateful", action="store_true", help="remember created resources (CRUD)")
     m.set_defaults(func=cmd_mock_serve)
