@@ -1,0 +1,2 @@
+"""Standard-library modules copied verbatim into generated projects
+(``schema_check.py``, ``server.py``); teamspec also uses them itself."""
