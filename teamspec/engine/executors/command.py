@@ -1,0 +1,356 @@
+"""The ``command`` executor: runs the contract's ``run:`` in the output directory.
+
+Placeholders ``{port}`` (a free port on 127.0.0.1), ``{out}`` (the output
+directory, absolute), ``{contract}`` (id), ``{name}`` and ``{provider}`` are
+substituted without ever being parsed as shell:
+
+* a command without shell syntax (no ``| & ; < > ( ) $ ` * ? [ ] # ~``, no
+  ``VAR=value`` prefix, its program found on ``PATH``) is split with
+  :func:`shlex.split` and run directly; each placeholder is replaced inside
+  its own argument;
+* any other command runs with ``sh -c``, and each placeholder becomes a
+  reference to an environment variable (``TEAMSPEC_PORT``,
+  ``TEAMSPEC_OUT``, ``TEAMSPEC_CONTRACT``, ``TEAMSPEC_NAME``,
+  ``TEAMSPEC_PROVIDER``) written for its quoting context: ``"${TEAMSPEC_X}"``
+  unquoted, ``${TEAMSPEC_X}`` inside double quotes, and ``'"${TEAMSPEC_X}"'``
+  inside single quotes. The shell expands a variable's value but never
+  parses it as commands, so ``x; touch pwned`` is an argument, not a
+  command. The same variables are also set for the command itself.
+
+Outcome: exit code 0 → ``ok``; exit code 75 (``EX_TEMPFAIL``, sysexits.h) →
+``failed`` and *transient* (retried with backoff); any other non-zero exit or
+death by a signal → ``failed``; the program cannot be started (not found,
+not executable; through the shell: exit 126 or 127) → ``error``. A timeout
+is enforced by the engine, which cancels the run: the whole process group is
+killed (SIGTERM, then SIGKILL after 2 s) and the contract is ``failed``
+(not transient: a command that timed out once will most likely time out
+again).
+
+Output (stdout and stderr together) goes to ``.teamspec/logs/<id>.log``;
+the last lines are returned for the report. The files the command creates or
+modifies are found by comparing snapshots of the output tree (without
+``.teamspec/``, ``contracts/``, ``node_modules/``, ``.git/``) before and
+after, and recorded in the contract's manifest, except files another
+contract of the build claims (see ``Job.env`` / ``foreign``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shlex
+import signal
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from teamspec.engine.executors.base import ExecOutcome, ExecutorConfig, Job
+from teamspec.engine.workspace import OutputTree, WorkspaceError
+from teamspec.model import Contract
+
+if TYPE_CHECKING:
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+EX_TEMPFAIL = 75
+PLACEHOLDERS: tuple[str, ...] = ("port", "out", "contract", "name", "provider")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_SHELL_CHARS = set("|&;<>()$`*?[]#~\n{}")
+_ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+TAIL_LINES = 20
+KILL_GRACE_S = 2.0
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def placeholder_values(
+    contract: Contract, out_dir: Path, port: int | None = None
+) -> dict[str, str]:
+    return {
+        "port": str(port if port is not None else 0),
+        "out": str(out_dir),
+        "contract": contract.id,
+        "name": contract.name,
+        "provider": contract.provider,
+    }
+
+
+def env_var(name: str) -> str:
+    return f"TEAMSPEC_{name.upper()}"
+
+
+def _shell_form(template: str) -> str:
+    """Rewrite placeholders as environment references fit for their quoting
+    context (see the module docstring)."""
+    out: list[str] = []
+    quote: str | None = None
+    i = 0
+    n = len(template)
+    while i < n:
+        ch = template[i]
+        if ch == "\\" and quote != "'" and i + 1 < n:
+            out.append(template[i : i + 2])
+            i += 2
+            continue
+        if ch == "'" and quote in (None, "'"):
+            quote = None if quote == "'" else "'"
+        elif ch == '"' and quote in (None, '"'):
+            quote = None if quote == '"' else '"'
+        elif ch == "{":
+            m = _PLACEHOLDER.match(template, i)
+            if m:
+                var = env_var(m.group(1))
+                if quote is None:
+                    out.append(f'"${{{var}}}"')
+                elif quote == '"':
+                    out.append(f"${{{var}}}")
+                else:
+                    out.append(f"'\"${{{var}}}\"'")
+                i = m.end()
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+_WHICH: dict[tuple[str, str], str | None] = {}
+
+
+def _which(program: str) -> str | None:
+    key = (program, os.environ.get("PATH", ""))
+    if key not in _WHICH:
+        import shutil
+
+        _WHICH[key] = shutil.which(program)
+    return _WHICH[key]
+
+
+def command_argv(template: str, values: Mapping[str, str]) -> tuple[list[str], bool]:
+    """``(argv, via_shell)`` for a ``run:`` template (see the module docstring)."""
+    bare = _PLACEHOLDER.sub("", template)
+    needs_shell = any(c in _SHELL_CHARS for c in bare)
+    argv: list[str] = []
+    if not needs_shell:
+        try:
+            parts = shlex.split(template)
+        except ValueError:
+            needs_shell = True
+        else:
+            if not parts or _ENV_ASSIGN.match(parts[0]) or _which(parts[0]) is None:
+                needs_shell = True
+            else:
+                argv = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], p) for p in parts]
+    if needs_shell:
+        return ["/bin/sh", "-c", _shell_form(template)], True
+    return argv, False
+
+
+def command_env(values: Mapping[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    for k, v in values.items():
+        env[env_var(k)] = v
+    return env
+
+
+def tail(path: Path, lines: int = TAIL_LINES) -> tuple[str, ...]:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 16384))
+            data = f.read()
+    except OSError:
+        return ()
+    text = data.decode("utf-8", "replace").splitlines()
+    return tuple(text[-lines:])
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads that start and wait for commands: ``fork_exec`` releases the
+    GIL, so starting processes from threads overlaps them (and never blocks
+    the event loop)."""
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=64, thread_name_prefix="teamspec-command")
+    return _POOL
+
+
+class _Run:
+    """One command, run start to finish in a pool thread (open the log,
+    start, wait, reap the group), so the event loop hands off once."""
+
+    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str], log_path: Path,
+                 header: str, append: bool) -> None:
+        self.argv, self.cwd, self.env = argv, cwd, env
+        self.log_path, self.header, self.append = log_path, header, append
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.cancelled = False
+        self.lock = threading.Lock()
+
+    def __call__(self) -> tuple[int | None, str]:
+        import subprocess
+
+        try:
+            log = open(self.log_path, "ab" if self.append else "wb")
+        except FileNotFoundError:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            log = open(self.log_path, "ab" if self.append else "wb")
+        with log:
+            if self.header:
+                log.write(self.header.encode("utf-8"))
+                log.flush()
+            name = self.argv[0]
+            try:
+                with self.lock:
+                    if self.cancelled:
+                        return None, "cancelled before it started"
+                    self.proc = subprocess.Popen(
+                        self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
+                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            except FileNotFoundError:
+                return None, f"cannot start {name!r}: no such program"
+            except PermissionError:
+                return None, f"cannot start {name!r}: permission denied"
+            except OSError as exc:
+                return None, f"cannot start {name!r}: {exc.strerror or exc}"
+            code = self.proc.wait()
+        # never leave the command's background children behind
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        return code, ""
+
+    def signal_group(self, sig: int) -> None:
+        with self.lock:
+            self.cancelled = True
+            proc = self.proc
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+
+
+async def run_command(
+    template: str,
+    values: Mapping[str, str],
+    cwd: Path,
+    log_path: Path,
+    *,
+    header: str = "",
+    append: bool = False,
+    argv: list[str] | None = None,
+) -> tuple[int | None, str]:
+    """Run ``template`` in ``cwd`` with output to ``log_path``.
+
+    Returns ``(exit_code, error)``: ``(None, message)`` when it could not
+    start. On cancellation the process group gets SIGTERM, then SIGKILL
+    after ``KILL_GRACE_S``, before re-raising."""
+    import asyncio
+
+    from teamspec.engine.executors.spawner import SpawnError, get_spawner
+
+    if argv is None:
+        argv = command_argv(template, values)[0]
+    spawner = await get_spawner()
+    if spawner is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            code = await spawner.run(argv, cwd, {env_var(k): v for k, v in values.items()},
+                                     log_path, header, append, KILL_GRACE_S)
+        except SpawnError as exc:
+            if exc.kind == "log":
+                return None, f"cannot write the log {log_path}: {exc.message}"
+            return None, f"cannot start {argv[0]!r}: {exc.message}"
+        return code, ""
+    run = _Run(argv, cwd, command_env(values), log_path, header, append)
+    fut = asyncio.get_running_loop().run_in_executor(_pool(), run)
+    try:
+        return await asyncio.shield(fut)
+    except asyncio.CancelledError:
+        run.signal_group(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(asyncio.shield(fut), KILL_GRACE_S)
+        except (TimeoutError, asyncio.CancelledError):
+            run.signal_group(signal.SIGKILL)
+            with contextlib.suppress(asyncio.CancelledError):
+                await fut
+        except Exception:  # the run's own failure is moot: we are cancelling
+            pass
+        raise
+
+
+def classify(code: int | None, error: str, via_shell: bool, tail_lines: tuple[str, ...]) -> ExecOutcome:
+    if code is None:
+        return ExecOutcome("error", error, log_tail=tail_lines, logged=True)
+    if code == 0:
+        return ExecOutcome("ok", "exit code 0", log_tail=tail_lines, logged=True)
+    if code == EX_TEMPFAIL:
+        return ExecOutcome("failed", f"exit code {code} (temporary failure)", transient=True,
+                           log_tail=tail_lines, logged=True)
+    if via_shell and code in (126, 127):
+        why = "command not found" if code == 127 else "command not executable"
+        return ExecOutcome("error", f"cannot start the command: {why} (exit code {code})",
+                           log_tail=tail_lines, logged=True)
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return ExecOutcome("failed", f"killed by {name}", log_tail=tail_lines, logged=True)
+    return ExecOutcome("failed", f"exit code {code}", log_tail=tail_lines, logged=True)
+
+
+class CommandExecutor:
+    name = "command"
+    reads: frozenset[str] = frozenset()
+
+    def __init__(self, tree: OutputTree | None = None) -> None:
+        self.tree = tree
+
+    async def run(self, job: Job) -> ExecOutcome:
+        c = job.contract
+        if not c.run:
+            return ExecOutcome(
+                "error", f"contract {c.id} uses the command executor but has no 'run:' command; "
+                "add run: to the contract or choose another executor")
+        values = placeholder_values(c, job.out_dir, free_port() if "{port}" in c.run else None)
+        tree = job.workspace.tree
+        before = tree.snapshot()
+        header = f"# teamspec: contract {c.id}, attempt {job.attempt}: {c.run}\n"
+        argv, via_shell = command_argv(c.run, values)
+        code, error = await run_command(c.run, values, job.out_dir, job.log_path, header=header,
+                                        append=job.attempt > 1, argv=argv)
+        outcome = classify(code, error, via_shell, tail(job.log_path))
+        if code is not None:
+            foreign = job.foreign
+            try:
+                for rel in OutputTree.changed(before, tree.snapshot()):
+                    if foreign is not None and foreign(rel):
+                        continue
+                    with contextlib.suppress(FileNotFoundError):
+                        job.workspace.adopt(rel)
+            except WorkspaceError as exc:
+                return ExecOutcome("error", exc.message, log_tail=outcome.log_tail, logged=True)
+        return outcome
+
+    def fingerprint_extra(self, contract: Contract) -> str:
+        return ""
+
+    async def aclose(self) -> None:
+        return None
+
+
+def make_executor(config: ExecutorConfig) -> CommandExecutor:
+    return CommandExecutor()

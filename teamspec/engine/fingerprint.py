@@ -1,0 +1,267 @@
+"""Fingerprints of a contract's inputs.
+
+A contract's fingerprint is the SHA-256 of named *components*, each itself a
+short hash, so that a changed fingerprint can say *which* input changed
+(``inputs changed: requirement, upstream api``):
+
+``contract``
+    the contract's definition (every field; the interface document by the
+    hash of its content, not its file name);
+``persona``
+    the provider persona (from the catalog or the spec);
+``executor``
+    the executor's name, plus the model for executors that read it;
+``requirement``, ``analysis``, ``design``
+    present only for executors that read them (``Executor.reads``): the
+    offline personas read all three (a template sees the whole plan), Claude
+    reads the requirement, the analysis and the model, a command reads none;
+``interfaces``
+    the interface documents of the contracts it ``uses``;
+``version``
+    the teamspec version;
+``upstream``
+    for each ``depends_on`` contract, the hash of its *outputs* (path and
+    SHA-256 of every file in its manifest). Because these are output hashes,
+    a dependency that is rebuilt but produces the same bytes does not change
+    this contract's fingerprint (early cutoff).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from pathlib import PurePath
+from typing import Any
+
+from teamspec.model import Contract, Deliverable, Interface, Plan
+
+COMPONENTS: tuple[str, ...] = (
+    "contract", "persona", "executor", "requirement", "analysis", "design", "interfaces",
+    "version",
+)
+
+
+def short_hash(data: str | bytes) -> str:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def canonical(value: Any) -> Any:
+    """A JSON-ready, order-stable form of model values."""
+    if isinstance(value, Interface):
+        return {"kind": value.kind, "document": interface_hash(value)}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: canonical(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [canonical(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, PurePath):
+        return str(value)
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"), default=str)
+
+
+_INTERFACE_CACHE: dict[int, tuple[Interface, str]] = {}
+
+
+def interface_hash(iface: Interface | None) -> str:
+    """Hash of an interface document's content (text for GraphQL SDL)."""
+    if iface is None:
+        return ""
+    hit = _INTERFACE_CACHE.get(id(iface))
+    if hit is not None and hit[0] is iface:
+        return hit[1]
+    doc = iface.document
+    if isinstance(doc, str):
+        h = short_hash(doc)
+    elif iface.text is not None and doc is None:
+        h = short_hash(iface.text)
+    else:
+        h = short_hash(json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str))
+    _INTERFACE_CACHE[id(iface)] = (iface, h)
+    return h
+
+
+def _deliverables(ds: tuple[Deliverable, ...]) -> list[Any]:
+    return [[d.name, d.description, list(d.artifacts),
+             [[a.text, a.check, a.run, a.path, a.schema, a.pattern] for a in d.acceptance]]
+            for d in ds]
+
+
+_CONTRACT_MEMO: dict[int, tuple[Contract, str]] = {}
+_ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
+def remember_contract_hashes(contracts: Iterable[Contract], hashes: Mapping[str, str]) -> None:
+    """Seed :func:`contract_hash` with hashes computed earlier for these very
+    contract objects (the plan cache stores them)."""
+    for c in contracts:
+        h = hashes.get(c.id)
+        if h:
+            _CONTRACT_MEMO[id(c)] = (c, h)
+
+
+def contract_hash(c: Contract) -> str:
+    """Hash of a contract's definition (every field of :class:`Contract`;
+    the interface by its content hash). A hand-written encoder: this runs
+    once per contract per build."""
+    hit = _CONTRACT_MEMO.get(id(c))
+    if hit is not None and hit[0] is c:
+        return hit[1]
+    iface = c.interface
+    row = [
+        c.id, c.name, c.type, c.provider, list(c.consumers), c.description,
+        [iface.kind, interface_hash(iface)] if iface is not None else None,
+        c.mock, list(c.depends_on), list(c.uses), c.effort_hours, c.executor, c.run, c.serve,
+        c.timeout_minutes, c.retries, _deliverables(c.deliverables) if c.deliverables else [],
+        c.origin,
+    ]
+    return short_hash(_ENCODE(row))
+
+
+_EMPTY_OUTPUTS = hashlib.sha256().hexdigest()[:16]
+
+
+def outputs_hash(outputs: Mapping[str, str]) -> str:
+    """Hash of a manifest (path → SHA-256)."""
+    if not outputs:
+        return _EMPTY_OUTPUTS
+    h = hashlib.sha256()
+    for path in sorted(outputs):
+        h.update(path.encode("utf-8"))
+        h.update(b"\0")
+        h.update(outputs[path].encode("ascii"))
+        h.update(b"\n")
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    digest: str
+    inputs: Mapping[str, str]
+    upstream: Mapping[str, str]
+
+
+def combine(inputs: Mapping[str, str], upstream: Mapping[str, str]) -> str:
+    text = ";".join([f"{k}={inputs[k]}" for k in sorted(inputs)]
+                    + [f"up:{k}={upstream[k]}" for k in sorted(upstream)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _combine_cached(prefix: str, upstream: Mapping[str, str]) -> str:
+    """:func:`combine` with the inputs part already joined (``prefix``)."""
+    if not upstream:
+        return hashlib.sha256(prefix.encode()).hexdigest()
+    text = prefix + ";" + ";".join([f"up:{k}={upstream[k]}" for k in sorted(upstream)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Fingerprinter:
+    """Computes fingerprints for one plan; per-build constants are hashed once."""
+
+    def __init__(self, plan: Plan, version: str) -> None:
+        self.plan = plan
+        self.version = version
+        self._static: dict[tuple[str, str, frozenset[str], str], dict[str, str]] = {}
+        self._plan_level: dict[str, str] = {}
+        self._personas = {p.id: p for p in plan.team}
+        self._contracts = {c.id: c for c in plan.contracts}
+        self._prefix: dict[int, tuple[Mapping[str, str], str]] = {}
+
+    def _memo(self, key: str, text: str) -> str:
+        got = self._plan_level.get(key)
+        if got is None:
+            got = self._plan_level[key] = short_hash(text)
+        return got
+
+    def _persona_hash(self, pid: str) -> str:
+        key = f"persona:{pid}"
+        got = self._plan_level.get(key)
+        if got is None:
+            persona = self._personas.get(pid)
+            got = short_hash(canonical_json(persona)) if persona is not None else ""
+            self._plan_level[key] = got
+        return got
+
+    def _level(self, name: str) -> str:
+        got = self._plan_level.get(name)
+        if got is None:
+            plan = self.plan
+            if name == "requirement":
+                got = short_hash(plan.spec.requirement)
+            elif name == "analysis":
+                got = short_hash(canonical_json(plan.analysis.to_dict()))
+            elif name == "design":
+                got = short_hash(canonical_json([list(plan.contracts), list(plan.team)]))
+            else:  # pragma: no cover - guarded by the caller
+                raise KeyError(name)
+            self._plan_level[name] = got
+        return got
+
+    def static_inputs(
+        self, contract: Contract, executor: str, reads: frozenset[str], model: str | None,
+        extra: str = "",
+    ) -> dict[str, str]:
+        """Every component but ``upstream``."""
+        key = (contract.id, executor, reads, extra)
+        got = self._static.get(key)
+        if got is not None:
+            return got
+        exe = executor + (f"|model={model}" if "model" in reads and model else "")
+        if extra:
+            exe += f"|{extra}"
+        inputs = {
+            "contract": contract_hash(contract),
+            "persona": self._persona_hash(contract.provider),
+            "executor": self._memo(f"exe:{exe}", exe),
+            "version": self._memo("version", self.version),
+        }
+        for name in ("requirement", "analysis", "design"):
+            if name in reads:
+                inputs[name] = self._level(name)
+        if contract.uses:
+            parts = []
+            for u in contract.uses:
+                c = self._contracts.get(u)
+                parts.append(f"{u}={interface_hash(c.interface) if c else ''}")
+            inputs["interfaces"] = short_hash(";".join(parts))
+        self._static[key] = inputs
+        return inputs
+
+    def fingerprint(
+        self, contract: Contract, executor: str, reads: frozenset[str], model: str | None,
+        upstream: Mapping[str, str], extra: str = "",
+    ) -> Fingerprint:
+        inputs = self.static_inputs(contract, executor, reads, model, extra)
+        prefix = self._prefix.get(id(inputs))
+        if prefix is None or prefix[0] is not inputs:
+            prefix = (inputs, ";".join([f"{k}={inputs[k]}" for k in sorted(inputs)]))
+            self._prefix[id(inputs)] = prefix
+        up = {d: upstream.get(d, "") for d in contract.depends_on}
+        return Fingerprint(_combine_cached(prefix[1], up), inputs, up)
+
+
+def changed_inputs(
+    old_inputs: Mapping[str, str], old_upstream: Mapping[str, str], new: Fingerprint
+) -> list[str]:
+    """Names of the inputs that differ: components, then ``upstream ID``."""
+    out = [k for k in COMPONENTS if old_inputs.get(k, "") != new.inputs.get(k, "")]
+    out += [f"upstream {d}" for d in _ordered(new.upstream, old_upstream)
+            if old_upstream.get(d) != new.upstream.get(d)]
+    return out
+
+
+def _ordered(a: Iterable[str], b: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for k in a:
+        seen[k] = None
+    for k in b:
+        seen[k] = None
+    return list(seen)

@@ -1,0 +1,1020 @@
+"""``teamspec build``: run a plan's contracts and report.
+
+Stages::
+
+    select   → per contract: up to date, run (and why), or refuse (hand edit)
+    prepare  → interfaces and mocks of every contract (before any persona),
+               quality-gate findings
+    execute  → the shared list scheduler (teamspec.schedule.ListScheduler):
+               ready contracts by priority, at most `workers` at once, a
+               contract starts the moment its depends_on are done (uses never
+               wait); retries with backoff for transient failures; timeouts;
+               early cutoff at dispatch time
+    validate → deliverables and machine checks of each contract that ran
+    finish   → state (after each contract), report.json and report.md
+
+A failing contract is a result, never an exception escaping :func:`build`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from teamspec.engine.events import BuildEvent, EventCallback
+from teamspec.engine.executors.base import ExecOutcome, Executor, ExecutorConfig, Job, Usage
+from teamspec.engine.fingerprint import COMPONENTS, Fingerprinter, changed_inputs, outputs_hash
+from teamspec.engine.state import Record, StateStore, check_outputs, sweep_temp_files
+from teamspec.engine.workspace import OutputTree, WorkspaceError
+from teamspec.errors import TeamspecError, UsageError
+from teamspec.layout import LOG_DIR, STATE_DIR, contract_dir
+from teamspec.model import Contract, Finding, Plan, Spec
+
+if TYPE_CHECKING:
+    import asyncio
+
+Status = Literal["succeeded", "failed", "error", "blocked", "up_to_date"]
+STATUSES: tuple[str, ...] = ("succeeded", "failed", "error", "blocked", "up_to_date")
+MAX_BACKOFF_S = 30.0
+TICK_S = 0.5
+
+
+def _version() -> str:
+    from teamspec import __version__
+
+    return __version__
+
+
+def _now() -> str:
+    return _iso(time.time())
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass(frozen=True)
+class ContractResult:
+    """The outcome of one contract in one build (``to_dict()`` for the report)."""
+
+    id: str
+    provider: str
+    status: Status
+    reason: str = ""
+    executor: str = ""
+    started_ts: float | None = None  # wall clock (time.time()) when the first attempt began
+    finished_ts: float | None = None
+    start_s: float | None = None  # seconds since the execution phase began
+    duration_s: float = 0.0
+    attempts: int = 0
+    files: tuple[str, ...] = ()
+    fulfillment: float | None = None
+    checks: float | None = None
+    quality: float | None = 0.0  # None: not validated (simulate)
+    findings: tuple[Finding, ...] = ()
+    deliverables: tuple[Mapping[str, Any], ...] = ()
+    usage: Usage | None = None
+    effort_hours: float = 0.0
+    log: str | None = None
+    log_tail: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("succeeded", "up_to_date")
+
+    @property
+    def started_at(self) -> str | None:
+        return None if self.started_ts is None else _iso(self.started_ts)
+
+    @property
+    def finished_at(self) -> str | None:
+        return None if self.finished_ts is None else _iso(self.finished_ts)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "provider": self.provider,
+            "status": self.status,
+            "reason": self.reason,
+            "executor": self.executor,
+            "effort_hours": self.effort_hours,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "start_s": None if self.start_s is None else round(self.start_s, 6),
+            "duration_s": round(self.duration_s, 6),
+            "attempts": self.attempts,
+            "files": list(self.files),
+            "fulfillment": None if self.fulfillment is None else round(self.fulfillment, 6),
+            "checks": None if self.checks is None else round(self.checks, 6),
+            "quality": None if self.quality is None else round(self.quality, 6),
+            "deliverables": [dict(x) for x in self.deliverables],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+        if self.usage is not None:
+            d["usage"] = self.usage.to_dict()
+        if self.log is not None:
+            d["log"] = self.log
+            d["log_tail"] = list(self.log_tail)
+        return d
+
+
+@dataclass(frozen=True)
+class DryRunItem:
+    id: str
+    action: Literal["run", "skip", "refuse", "maybe", "blocked"]
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "action": self.action, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build` returns."""
+
+    out_dir: Path
+    report: Mapping[str, Any]
+    results: Mapping[str, ContractResult] = field(default_factory=dict)
+    interrupted: bool = False
+    dry_run: bool = False
+    would_run: tuple[DryRunItem, ...] = ()
+    budget_exceeded: bool = False
+    quality_passed: bool = True
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        """0 success; 1 something failed, was blocked, quality below the
+        threshold or the budget was exceeded; 130 interrupted."""
+        if self.interrupted:
+            return 130
+        if self.dry_run:
+            return 0
+        if self.budget_exceeded or not self.quality_passed:
+            return 1
+        if any(not r.ok for r in self.results.values()):
+            return 1
+        return 0
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(STATUSES, 0)
+        for r in self.results.values():
+            out[r.status] += 1
+        return out
+
+
+# ------------------------------------------------------------------- build
+
+
+def build(
+    spec: Spec | str | Path | Plan,
+    *,
+    out: Path | str | None = None,
+    workers: int | None = None,
+    executor: str | None = None,
+    time_scale: float = 0.01,
+    force: bool = False,
+    only: Sequence[str] = (),
+    dry_run: bool = False,
+    fail_fast: bool = False,
+    on_event: EventCallback | None = None,
+    record: Path | None = None,
+    replay: Path | None = None,
+    backoff_s: float = 0.5,
+) -> BuildResult:
+    """Build a spec (a path, a loaded :class:`Spec`, or a :class:`Plan`).
+
+    The library entry point (``teamspec.build``). Returns a
+    :class:`BuildResult`; raises :class:`~teamspec.errors.TeamspecError`
+    subclasses only for invalid input (a spec that does not load, an unknown
+    ``--only`` id or executor, bad option values). ``record``/``replay`` are
+    passed to executors that support them (Claude) in their config options.
+    ``backoff_s`` is the first retry delay (doubled each retry, at most 30 s).
+    """
+    if workers is not None and workers < 1:
+        raise UsageError(f"workers must be at least 1, found {workers}")
+    if not time_scale >= 0:
+        raise UsageError(f"time scale must be a number >= 0, found {time_scale}")
+    plan = resolve_plan(spec, workers)
+    options: dict[str, Any] = {}
+    if record is not None:
+        options["record"] = Path(record)
+    if replay is not None:
+        options["replay"] = Path(replay)
+    engine = Engine(
+        plan,
+        out=Path(out) if out is not None else plan.spec.output_dir(),
+        workers=workers or plan.workers or 1,
+        executor=executor,
+        time_scale=time_scale,
+        force=force,
+        only=tuple(only),
+        dry_run=dry_run,
+        fail_fast=fail_fast,
+        on_event=on_event,
+        backoff_s=backoff_s,
+        options=options,
+    )
+    early = engine.select()
+    if early is not None:
+        return early
+    if not engine.will_run:
+        return engine.run_up_to_date()
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(engine.run())
+    # called from a running event loop (Jupyter): run in a thread of our own
+    box: list[BuildResult | BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(asyncio.run(engine.run()))
+        except BaseException as exc:
+            box.append(exc)
+
+    t = threading.Thread(target=target, name="teamspec-build")
+    t.start()
+    t.join()
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
+
+
+def resolve_plan(spec: Spec | str | Path | Plan, workers: int | None) -> Plan:
+    if isinstance(spec, Plan):
+        return spec
+    if isinstance(spec, Spec):
+        from teamspec.planning import make_plan
+
+        return make_plan(spec, workers=workers)
+    from teamspec.engine.plancache import load_plan
+
+    return load_plan(spec, workers)[0]
+
+
+# ------------------------------------------------------------------ engine
+
+
+@dataclass
+class _Decision:
+    action: Literal["run", "skip", "refuse", "defer"]
+    reason: str
+    refine: bool = False  # a "run" decided before upstream outputs were known
+
+
+class Engine:
+    """One build of one plan (see the module docstring)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        out: Path,
+        workers: int,
+        executor: str | None = None,
+        time_scale: float = 0.01,
+        force: bool = False,
+        only: tuple[str, ...] = (),
+        dry_run: bool = False,
+        fail_fast: bool = False,
+        on_event: EventCallback | None = None,
+        backoff_s: float = 0.5,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.out = out
+        self.workers = workers
+        self.executor_override = executor
+        self.time_scale = time_scale
+        self.force = force
+        self.only = only
+        self.dry_run = dry_run
+        self.fail_fast = fail_fast
+        self.emit = on_event
+        self.backoff_s = backoff_s
+        self.options = dict(options or {})
+        self.contracts: dict[str, Contract] = {c.id: c for c in plan.contracts}
+        self.order = [c.id for c in plan.contracts]
+        self.tree = OutputTree(out)
+        self.log_dir = str(self.tree.root / LOG_DIR)
+        self.store = StateStore(self.tree.root / STATE_DIR, dry_run=dry_run)
+        self.fp = Fingerprinter(plan, _version())
+        self.results: dict[str, ContractResult] = {}
+        self.out_hash: dict[str, str] = {}
+        self.exec_names: dict[str, str] = {}
+        self.executors: dict[str, Executor] = {}
+        self.gate: dict[str, list[Finding]] = {}
+        self.warnings: list[str] = []
+        self.interrupted = False
+        self.budget_exceeded = False
+        self.stop_reason = ""
+        self.cost = 0.0
+        self.t0 = time.monotonic()
+        self.wall0 = time.time()
+        self.t_exec = self.t0
+        self.cancel_event: Any = None  # an asyncio.Event, made in run()
+        self.started_at = ""
+        self.selection: list[str] = []
+        self.decisions: dict[str, _Decision] = {}
+        self.will_run: set[str] = set()
+        self.t_end: float | None = None
+        self._tasks: dict[asyncio.Task[ContractResult], str] = {}
+        self._sched: Any = None
+        self.owners: dict[str, str] = {}
+        self.running_patterns: dict[str, tuple[str, ...]] = {}
+
+    # -- helpers -----------------------------------------------------------
+    def _event(self, kind: Any, **kw: Any) -> None:
+        if self.emit is not None:
+            try:
+                self.emit(BuildEvent(kind, time.monotonic() - self.t0, **kw))
+            except Exception as exc:  # a broken view must not break the build
+                self.warnings.append(f"progress view failed: {exc}")
+                self.emit = None
+
+    def _selection(self) -> list[str]:
+        if not self.only:
+            return list(self.order)
+        wanted: set[str] = set()
+        for cid in self.only:
+            if cid not in self.contracts:
+                close = difflib.get_close_matches(cid, self.order, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise UsageError(
+                    f"--only {cid}: no such contract{hint}; contracts: {', '.join(self.order)}"
+                )
+            stack = [cid]
+            while stack:
+                x = stack.pop()
+                if x in wanted:
+                    continue
+                wanted.add(x)
+                stack.extend(self.contracts[x].depends_on)
+        return [c for c in self.order if c in wanted]
+
+    def _executor_name(self, c: Contract) -> str:
+        return c.executor or self.executor_override or self.plan.spec.executor or "offline"
+
+    def _executor(self, name: str) -> Executor:
+        exe = self.executors.get(name)
+        if exe is None:
+            from teamspec.engine.executors.registry import get_factory
+
+            factory = get_factory(name)
+            exe = factory(ExecutorConfig(self.plan, self.tree.root, self.time_scale,
+                                         self.plan.spec.model, self.options))
+            self.executors[name] = exe
+        return exe
+
+    def _fingerprint(self, c: Contract, upstream: Mapping[str, str]) -> Any:
+        exe = self.executors[self.exec_names[c.id]]
+        return self.fp.fingerprint(c, exe.name, exe.reads, self.plan.spec.model, upstream,
+                                   exe.fingerprint_extra(c))
+
+    def _upstream(self, c: Contract) -> dict[str, str] | None:
+        up: dict[str, str] = {}
+        for d in c.depends_on:
+            h = self.out_hash.get(d)
+            if h is None:
+                return None
+            up[d] = h
+        return up
+
+    # -- select ------------------------------------------------------------
+    def _decide_static(self, cid: str) -> _Decision:
+        """Everything that does not depend on upstream outputs."""
+        rec = self.store.state.records.get(cid)
+        if self.force:
+            return _Decision("run", "forced")
+        if rec is None:
+            return _Decision("run", "new")
+        if cid in self.store.state.unfinished:
+            return _Decision("run", "unfinished in the last build")
+        missing, edited = check_outputs(self.tree.root, _outputs(rec))
+        if edited:
+            return _Decision("refuse", _edited_reason(edited))
+        if rec.get("status") != "succeeded":
+            return _Decision("run", f"last build: {rec.get('status', 'unknown')}")
+        if missing:
+            return _Decision("run", f"output missing: {', '.join(sorted(missing)[:3])}")
+        return _Decision("defer", "")
+
+    def _decide_fingerprint(self, cid: str, upstream: Mapping[str, str]) -> _Decision:
+        rec = self.store.state.records[cid]
+        fp = self._fingerprint(self.contracts[cid], upstream)
+        if fp.digest == rec.get("fingerprint"):
+            return _Decision("skip", "up to date")
+        changed = changed_inputs(rec.get("inputs", {}), rec.get("upstream", {}), fp)
+        return _Decision("run", "inputs changed: " + (", ".join(changed) or "fingerprint"))
+
+    def _decide_static_inputs(self, cid: str) -> _Decision:
+        """Upstream outputs unknown yet: decide from the other inputs if they changed."""
+        rec = self.store.state.records[cid]
+        c = self.contracts[cid]
+        exe = self.executors[self.exec_names[cid]]
+        inputs = self.fp.static_inputs(c, exe.name, exe.reads, self.plan.spec.model,
+                                       exe.fingerprint_extra(c))
+        old = rec.get("inputs", {})
+        changed = [k for k in COMPONENTS if old.get(k, "") != inputs.get(k, "")]
+        if changed:
+            return _Decision("run", "inputs changed: " + ", ".join(changed), refine=True)
+        return _Decision("defer", "")
+
+    # -- run ---------------------------------------------------------------
+    def select(self) -> BuildResult | None:
+        """Load the state and decide per contract; the result of a dry run."""
+        self.wall0 = time.time()
+        self.t0 = time.monotonic()
+        self.started_at = _iso(self.wall0)
+        state = self.store.load()
+        self.warnings.extend(state.warnings)
+        selection = self._selection()
+        for cid in selection:
+            name = self._executor_name(self.contracts[cid])
+            self.exec_names[cid] = name
+            self._executor(name)
+        for cid, rec in state.records.items():
+            for path in _outputs(rec):
+                self.owners[path] = cid
+        decisions: dict[str, _Decision] = {}
+        will_run: set[str] = set()
+        for cid in selection:
+            d = self._decide_static(cid)
+            if d.action == "defer":
+                up = self._upstream(self.contracts[cid])
+                d = self._decide_fingerprint(cid, up) if up is not None else self._decide_static_inputs(cid)
+            decisions[cid] = d
+            if d.action == "skip":
+                self.out_hash[cid] = str(self.store.state.records[cid].get("output_hash", ""))
+            else:
+                will_run.add(cid)
+        self.selection, self.decisions, self.will_run = selection, decisions, will_run
+        if self.dry_run:
+            return self._dry_run_result(selection, decisions)
+        return None
+
+    def _lock(self) -> None:
+        if self.store.acquire():
+            for rel in sweep_temp_files(self.tree.root):
+                self.warnings.append(f"removed {rel}, left by a build that was killed")
+
+    def run_up_to_date(self) -> BuildResult:
+        """The build when :meth:`select` found nothing to run: no event loop."""
+        self._lock()
+        try:
+            self._event("build_started", total=len(self.selection), workers=self.workers,
+                        message=str(self.tree.root))
+            self._prepare(self.selection, self.decisions)
+            self.t_exec = time.monotonic()
+            for cid in self.selection:
+                res = self._up_to_date(cid)
+                self.results[cid] = res
+                self._event("contract_finished", contract=cid, status=res.status,
+                            reason=res.reason)
+            self.t_end = time.monotonic()
+            self.store.close()
+            return self._finish(self.selection)
+        finally:
+            self.store.release()
+
+    async def run(self) -> BuildResult:
+        """The whole build (after :meth:`select`, or calling it)."""
+        import asyncio
+
+        if not self.decisions and self.contracts:
+            early = self.select()
+            if early is not None:
+                return early
+        self.cancel_event = asyncio.Event()
+        self._lock()
+        try:
+            return await self._run_locked(self.selection, self.decisions, self.will_run)
+        finally:
+            self.store.release()
+
+    async def _run_locked(self, selection: list[str], decisions: dict[str, _Decision],
+                          will_run: set[str]) -> BuildResult:
+        import asyncio
+
+        done = {cid for cid, d in decisions.items() if d.action == "skip"}
+        self._event("build_started", total=len(selection), workers=self.workers,
+                    message=str(self.tree.root))
+        if will_run and self.plan.graph is None:
+            from teamspec.engine.plancache import with_graph
+
+            self.plan = with_graph(self.plan)
+        self._prepare(selection, decisions)
+        loop = asyncio.get_running_loop()
+        installed = self._install_signals(loop)
+        try:
+            for cid in selection:
+                if cid in done:
+                    self.results[cid] = self._up_to_date(cid)
+            await self._execute(selection, decisions, done)
+        finally:
+            self._remove_signals(loop, installed)
+            if "teamspec.engine.executors.spawner" in sys.modules:
+                from teamspec.engine.executors.spawner import close_spawner
+
+                await close_spawner()
+            for exe in self.executors.values():
+                try:
+                    await exe.aclose()
+                except Exception as exc:  # executor cleanup must not hide results
+                    self.warnings.append(f"executor {exe.name} cleanup failed: {exc}")
+            self.store.close()
+        return self._finish(selection)
+
+    def _dry_run_result(self, selection: list[str], decisions: dict[str, _Decision]) -> BuildResult:
+        items: list[DryRunItem] = []
+        runs: set[str] = set()
+        bad: dict[str, str] = {}
+        for cid in selection:
+            d = decisions[cid]
+            deps = self.contracts[cid].depends_on
+            stuck = next((u for u in deps if u in bad), None)
+            if stuck is not None:
+                root = bad[stuck]
+                items.append(DryRunItem(cid, "blocked", f"depends on {root}, which would be refused"))
+                bad[cid] = root
+            elif d.action == "defer":
+                ups = [u for u in deps if u in runs]
+                items.append(DryRunItem(cid, "maybe", "upstream will run: " + ", ".join(ups)
+                                        + " (skipped if their outputs do not change)"))
+                runs.add(cid)
+            elif d.action == "skip":
+                items.append(DryRunItem(cid, "skip", d.reason))
+            else:
+                items.append(DryRunItem(cid, d.action, d.reason))
+                if d.action == "refuse":
+                    bad[cid] = cid
+                else:
+                    runs.add(cid)
+        report = {"dry_run": [i.to_dict() for i in items]}
+        return BuildResult(self.tree.root, report, dry_run=True, would_run=tuple(items),
+                           warnings=tuple(self.warnings))
+
+    # -- prepare -----------------------------------------------------------
+    def _prepare(self, selection: list[str], decisions: Mapping[str, _Decision]) -> None:
+        """Interfaces and mocks for every contract with an interface (all of
+        them: consumers of any selected contract may need them), then the
+        quality gate of the contracts that will run."""
+        needed = [c for c in self.plan.contracts if c.interface is not None or c.mock]
+        if not needed:
+            return
+        from importlib import import_module
+
+        contract_files: Any = None
+        check_interface: Any = None
+        try:
+            contract_files = import_module("teamspec.contracts.artifacts").contract_files
+        except (ImportError, AttributeError) as exc:
+            self.warnings.append(f"contract interfaces and mocks not generated: {exc}")
+        try:
+            check_interface = import_module("teamspec.contracts.gate").check_interface
+        except (ImportError, AttributeError) as exc:
+            self.warnings.append(f"interface quality gate not run: {exc}")
+        from teamspec.engine.fingerprint import interface_hash, short_hash
+
+        memo: dict[str, list[Finding]] = {}
+        for c in needed:
+            old = self.store.state.artifacts.get(c.id, {})
+            entry: dict[str, Any] = dict(old) if isinstance(old, dict) else {}
+            if check_interface is not None and c.interface is not None and c.id in selection \
+                    and decisions[c.id].action != "skip":
+                gate_key = short_hash(f"{_version()}|{interface_hash(c.interface)}|"
+                                      f"{c.interface.source}|{c.type}")
+                if entry.get("gate_key") == gate_key and isinstance(entry.get("gate"), list):
+                    found = [Finding(**d) for d in entry["gate"]]
+                elif gate_key in memo:
+                    found = [dataclasses.replace(f, contract=c.id) for f in memo[gate_key]]
+                else:
+                    try:
+                        found = list(check_interface(c))
+                    except Exception as exc:  # a gate crash is a finding, not a crash
+                        found = [Finding("quality_gate", f"the quality gate failed: {exc}",
+                                         contract=c.id)]
+                    memo[gate_key] = found
+                self.gate[c.id] = list(found)
+                entry["gate_key"] = gate_key
+                entry["gate"] = [f.to_dict() for f in found]
+            if contract_files is not None:
+                self._write_contract_files(c, contract_files, entry)
+            if entry != old:
+                self.store.set_artifacts(c.id, entry)
+        for path, owner in list(self.tree.claims.items()):
+            if owner.startswith("contracts/"):
+                del self.tree.claims[path]
+
+    def _write_contract_files(self, c: Contract, contract_files: Any, entry: dict[str, Any]) -> None:
+        """Interface and mock files of ``c`` (skipped when unchanged on disk and
+        derived from the same inputs; never over a hand edit without --force)."""
+        from teamspec.engine.fingerprint import interface_hash, short_hash
+
+        key = short_hash(f"{_version()}|{interface_hash(c.interface)}|{c.mock}|{c.type}|"
+                         f"{self.fp.static_inputs(c, 'artifacts', frozenset(), None)['contract']}")
+        old_files = entry.get("files", {})
+        if not isinstance(old_files, dict):
+            old_files = {}
+        missing, edited = check_outputs(self.tree.root, old_files)
+        if entry.get("key") == key and not missing and not edited and not self.force:
+            return
+        if edited and not self.force:
+            self.gate.setdefault(c.id, []).append(Finding(
+                "hand_edit", f"generated contract files not rewritten: {_edited_reason(edited)}",
+                contract=c.id))
+            return
+        try:
+            files = contract_files(c, self.plan)
+            written: dict[str, list[Any]] = {}
+            base = contract_dir(c.id)
+            for rel in sorted(files):
+                path = rel if rel.startswith(base + "/") else f"{base}/{rel}"
+                r = self.tree.write(f"contracts/{c.id}", path, files[rel], reserved=False)
+                written[r.path] = r.to_state()
+            entry["key"] = key
+            entry["files"] = written
+        except Exception as exc:  # another module's failure is a finding, not a crash
+            msg = exc.message if isinstance(exc, TeamspecError) else f"{type(exc).__name__}: {exc}"
+            self.gate.setdefault(c.id, []).append(Finding(
+                "artifacts", f"interface and mock files could not be written: {msg}",
+                contract=c.id))
+
+    # -- execute -----------------------------------------------------------
+    async def _execute(self, selection: list[str], decisions: dict[str, _Decision],
+                       done: set[str]) -> None:
+        import asyncio
+
+        from teamspec.schedule import ListScheduler
+
+        sel = set(selection)
+        deps = {cid: [d for d in self.contracts[cid].depends_on if d in sel] for cid in selection}
+        sched = ListScheduler(deps, self.plan.priorities, self.workers, order=selection, done=done)
+        queue: asyncio.Queue[asyncio.Task[ContractResult]] = asyncio.Queue()
+        tasks: dict[asyncio.Task[ContractResult], str] = {}
+        self._tasks = tasks
+        self._sched = sched
+        self.t_exec = time.monotonic()
+        ticker = asyncio.create_task(self._tick()) if self.emit is not None else None
+        try:
+            while True:
+                if not self.cancel_event.is_set():
+                    self._dispatch(sched, decisions, tasks, queue)
+                if not tasks:
+                    break
+                task = await queue.get()
+                cid = tasks.pop(task)
+                if task.cancelled():
+                    res = self._stopped(cid, "cancelled: " + (self.stop_reason or "build stopped"))
+                else:
+                    res = task.result()
+                self._record(sched, res)
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+        for cid in sched.cancel_pending():
+            if cid not in self.results:
+                self.results[cid] = self._blocked(cid, "not started: " + (self.stop_reason or "build stopped"))
+        for cid in selection:
+            if cid not in self.results:
+                self.results[cid] = self._blocked(cid, "not started: " + (self.stop_reason or "build stopped"))
+        self.t_end = time.monotonic()
+
+    def _dispatch(self, sched: Any, decisions: dict[str, _Decision],
+                  tasks: dict[asyncio.Task[ContractResult], str],
+                  queue: asyncio.Queue[asyncio.Task[ContractResult]]) -> None:
+        import asyncio
+
+        while True:
+            taken = sched.take()
+            if not taken:
+                return
+            for cid in taken:
+                d = decisions[cid]
+                if d.action == "defer" or d.refine:
+                    up = self._upstream(self.contracts[cid])
+                    d = self._decide_fingerprint(cid, up or {})
+                    decisions[cid] = d
+                if d.action == "skip":
+                    self.out_hash[cid] = str(self.store.state.records[cid].get("output_hash", ""))
+                    self._record(sched, self._up_to_date(cid))
+                    continue
+                if d.action == "refuse":
+                    self._record(sched, self._refused(cid, d.reason))
+                    continue
+                task = asyncio.create_task(self._run_contract(cid, d.reason))
+                tasks[task] = cid
+                task.add_done_callback(queue.put_nowait)
+
+    def _record(self, sched: Any, res: ContractResult) -> None:
+        cid = res.id
+        self.results[cid] = res
+        ok = res.ok
+        blocked = sched.complete(cid, ok)
+        self._event("contract_finished", contract=cid, status=res.status, reason=res.reason,
+                    duration_s=res.duration_s, attempt=res.attempts)
+        for b in blocked:
+            why = f"depends on {cid}, which {'failed' if res.status == 'failed' else 'could not run' if res.status == 'error' else 'was blocked'}"
+            r = self._blocked(b, why)
+            self.results[b] = r
+            self._event("contract_finished", contract=b, status="blocked", reason=why)
+        if res.usage is not None:
+            self.cost += res.usage.cost_usd
+            budget = self.plan.spec.constraints.budget_usd
+            if budget is not None and self.cost >= budget and not self.budget_exceeded:
+                self.budget_exceeded = True
+                self._stop(f"budget_usd {budget:g} exhausted (spent {self.cost:.2f})", cancel=False)
+        if self.fail_fast and res.status in ("failed", "error") and not self.cancel_event.is_set():
+            self._stop(f"--fail-fast after {cid} {res.status}", cancel=True)
+
+    def _stop(self, reason: str, *, cancel: bool) -> None:
+        self.stop_reason = self.stop_reason or reason
+        self.cancel_event.set()
+        pending = self._sched.cancel_pending() if self._sched is not None else []
+        for cid in pending:
+            if cid not in self.results:
+                r = self._blocked(cid, f"not started: {self.stop_reason}")
+                self.results[cid] = r
+                self._event("contract_finished", contract=cid, status="blocked", reason=r.reason)
+        if cancel:
+            for task in list(self._tasks):
+                task.cancel()
+
+    async def _tick(self) -> None:
+        import asyncio
+
+        while True:
+            await asyncio.sleep(TICK_S)
+            self._event("tick")
+
+    # -- signals -------------------------------------------------------------
+    def _install_signals(self, loop: asyncio.AbstractEventLoop) -> list[int]:
+        if threading.current_thread() is not threading.main_thread():
+            return []
+        installed: list[int] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self._on_signal, sig)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+        return installed
+
+    def _remove_signals(self, loop: asyncio.AbstractEventLoop, installed: list[int]) -> None:
+        for sig in installed:
+            try:
+                loop.remove_signal_handler(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+
+    def _on_signal(self, sig: int) -> None:
+        if self.interrupted:
+            return
+        self.interrupted = True
+        name = "Ctrl-C" if sig == signal.SIGINT else signal.Signals(sig).name
+        self._stop(f"interrupted ({name})", cancel=True)
+
+    # -- one contract ----------------------------------------------------------
+    async def _run_contract(self, cid: str, why: str) -> ContractResult:
+        import asyncio
+
+        c = self.contracts[cid]
+        exe = self.executors[self.exec_names[cid]]
+        spec = self.plan.spec
+        retries = c.retries if c.retries is not None else spec.constraints.retries
+        minutes = c.timeout_minutes if c.timeout_minutes is not None else spec.constraints.timeout_minutes
+        timeout = minutes * 60.0 if minutes and minutes > 0 else None
+        try:
+            persona = self.plan.persona(c.provider)
+        except KeyError:
+            persona = None
+        self.store.begin(cid)
+        ws = self.tree.workspace(cid)
+        log_file = f"{self.log_dir}/{cid}.log"
+        t_start = time.monotonic()
+        wall_start = self.wall0 + (t_start - self.t0)
+        attempt = 0
+        outcome: ExecOutcome
+        usage: Usage | None = None
+        patterns = tuple(p for d in c.deliverables for p in d.artifacts)
+        self.running_patterns[cid] = patterns
+        try:
+            while True:
+                attempt += 1
+                self._event("contract_started", contract=cid, attempt=attempt, message=exe.name,
+                            reason=why)
+                budget = spec.constraints.budget_usd
+                job = Job(self.plan, c, persona, attempt, ws, log_file, timeout,
+                          self.cancel_event, None if budget is None else budget - self.cost,
+                          foreign=partial(self._is_foreign, cid, patterns))
+                try:
+                    async with asyncio.timeout(timeout):
+                        outcome = await exe.run(job)
+                except TimeoutError:
+                    outcome = ExecOutcome("failed", f"timed out after {_duration(timeout or 0)}")
+                except WorkspaceError as exc:
+                    outcome = ExecOutcome("error", exc.message)
+                except TeamspecError as exc:
+                    outcome = ExecOutcome("error", exc.message)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # an executor bug is a result, not a crash
+                    outcome = ExecOutcome("error", f"executor {exe.name} crashed: "
+                                          f"{type(exc).__name__}: {exc}")
+                if outcome.usage is not None:
+                    usage = outcome.usage if usage is None else usage + outcome.usage
+                if outcome.budget_exhausted and not self.budget_exceeded:
+                    self.budget_exceeded = True
+                    self._stop(outcome.message, cancel=False)
+                if outcome.ok or not outcome.transient or attempt > retries:
+                    break
+                delay = min(MAX_BACKOFF_S, self.backoff_s * (2 ** (attempt - 1)))
+                self._event("contract_retry", contract=cid, attempt=attempt, delay_s=delay,
+                            message=outcome.message)
+                await asyncio.sleep(delay)
+        finally:
+            self.running_patterns.pop(cid, None)
+        status: Status = "succeeded" if outcome.ok else ("failed" if outcome.status == "failed" else "error")
+        reason = why if outcome.ok else outcome.message
+        if not outcome.ok and attempt > 1:
+            reason += f" (after {attempt} attempts)"
+        files = {p: r.size for p, r in ws.files.items()}
+        fulfillment: float | None = None
+        checks: float | None = None
+        delivs: tuple[Mapping[str, Any], ...] = ()
+        findings: list[Finding] = [*self.gate.get(cid, ()), *outcome.findings]
+        validates = bool(getattr(exe, "validates", True))
+        if outcome.ok and c.deliverables and validates:
+            from teamspec.engine.validate import CheckContext, validate_contract
+
+            ctx = CheckContext(c, self.tree.root, spec.base_dir, timeout or 1800.0, Path(log_file),
+                               outcome.judgements)
+            v = await validate_contract(ctx, files, findings)
+            fulfillment, checks = v.fulfillment, v.checks_score
+            delivs = tuple(d.to_dict() for d in v.deliverables)
+            findings = list(v.findings)
+        from teamspec.engine.validate import quality_score
+
+        quality: float | None = quality_score(status, fulfillment, checks, findings)
+        if not validates and status == "succeeded":
+            quality = None  # nothing was produced, nothing is judged
+        manifest = ws.manifest()
+        ohash = outputs_hash(manifest)
+        if status == "succeeded":
+            self.out_hash[cid] = ohash
+        up = self._upstream(c) or {}
+        fp = self._fingerprint(c, up)
+        t_end = time.monotonic()
+        has_log = outcome.logged or os.path.exists(log_file)
+        result = ContractResult(
+            id=cid, provider=c.provider, status=status, reason=reason, executor=exe.name,
+            started_ts=wall_start, finished_ts=wall_start + (t_end - t_start),
+            start_s=t_start - self.t_exec,
+            duration_s=t_end - t_start, attempts=attempt, files=tuple(sorted(manifest)),
+            fulfillment=fulfillment, checks=checks, quality=quality, findings=tuple(findings),
+            deliverables=delivs, usage=usage, effort_hours=c.effort_hours,
+            log=f"{LOG_DIR}/{cid}.log" if has_log else None,
+            log_tail=outcome.log_tail,
+        )
+        res: dict[str, Any] = {"quality": quality}
+        if fulfillment is not None:
+            res["fulfillment"] = fulfillment
+        if checks is not None:
+            res["checks"] = checks
+        if findings:
+            res["findings"] = [f.to_dict() for f in findings]
+        if delivs:
+            res["deliverables"] = list(delivs)
+        rec: Record = {"status": status, "fingerprint": fp.digest, "inputs": fp.inputs,
+                       "output_hash": ohash, "result": res}
+        if fp.upstream:
+            rec["upstream"] = fp.upstream
+        if ws.files:
+            rec["outputs"] = {p: r.to_state() for p, r in ws.files.items()}
+        self.store.commit(cid, rec)
+        for p in manifest:
+            self.owners[p] = cid
+        return result
+
+    def _is_foreign(self, cid: str, own: tuple[str, ...], path: str) -> bool:
+        """Does ``path`` (found by a snapshot diff) belong to another contract?"""
+        from teamspec.engine.validate import glob_regex
+
+        claim = self.tree.claims.get(path)
+        if claim is not None and claim != cid:
+            return True
+        if any(glob_regex(p).match(path) for p in own):
+            return False
+        owner = self.owners.get(path)
+        if owner is not None and owner != cid:
+            return True
+        others = [o for o in self.running_patterns
+                  if o != cid and self.exec_names.get(o) == "command"]
+        for other in others:
+            if any(glob_regex(p).match(path) for p in self.running_patterns[other]):
+                return True
+        if others:
+            self.warnings.append(
+                f"{path} appeared while command contracts {', '.join(sorted([cid, *others]))} "
+                f"ran at the same time; it was attributed to {cid}, the first to finish; "
+                "declare it in a deliverable's artifacts to make the attribution exact")
+        return False
+
+    # -- result builders -------------------------------------------------------
+    def _base(self, cid: str) -> dict[str, Any]:
+        c = self.contracts[cid]
+        return {"id": cid, "provider": c.provider, "executor": self.exec_names.get(cid, ""),
+                "effort_hours": c.effort_hours}
+
+    def _up_to_date(self, cid: str) -> ContractResult:
+        rec = self.store.state.records[cid]
+        r = rec.get("result", {})
+        findings = tuple(Finding(**f) for f in r.get("findings", []) if isinstance(f, dict))
+        return ContractResult(
+            **self._base(cid), status="up_to_date", reason="up to date",
+            files=tuple(sorted(_outputs(rec))), fulfillment=r.get("fulfillment"),
+            checks=r.get("checks"), quality=_opt_float(r.get("quality")), findings=findings,
+            deliverables=tuple(r.get("deliverables", ())),
+        )
+
+    def _blocked(self, cid: str, reason: str) -> ContractResult:
+        return ContractResult(**self._base(cid), status="blocked", reason=reason)
+
+    def _refused(self, cid: str, reason: str) -> ContractResult:
+        return ContractResult(**self._base(cid), status="error", reason=reason)
+
+    def _stopped(self, cid: str, reason: str) -> ContractResult:
+        return ContractResult(**self._base(cid), status="error", reason=reason, attempts=1)
+
+    # -- finish ----------------------------------------------------------------
+    def _finish(self, selection: list[str]) -> BuildResult:
+        from teamspec.engine.report import build_report, write_report
+
+        results = {cid: self.results[cid] for cid in selection}
+        report = build_report(
+            self.plan, results, started_at=self.started_at, finished_at=_now(),
+            wall_s=(self.t_end if self.t_end is not None else time.monotonic()) - self.t_exec,
+            workers=self.workers,
+            executor=self.executor_override or self.plan.spec.executor,
+            interrupted=self.interrupted, stop_reason=self.stop_reason,
+            budget_exceeded=self.budget_exceeded, warnings=self.warnings, only=self.only,
+            out_dir=self.tree.root,
+        )
+        write_report(self.tree.root, report)
+        passed = bool(report["quality"]["passed"])
+        result = BuildResult(self.tree.root, report, results, interrupted=self.interrupted,
+                             budget_exceeded=self.budget_exceeded, quality_passed=passed,
+                             warnings=tuple(self.warnings))
+        self._event("build_finished",
+                    status="interrupted" if self.interrupted else ("ok" if result.exit_code == 0 else "failed"),
+                    duration_s=time.monotonic() - self.t0, counts=result.counts(),
+                    total=len(selection))
+        return result
+
+
+def _opt_float(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:g} s"
+    return f"{seconds / 60:g} min"
+
+
+def _outputs(rec: Record) -> dict[str, list[Any]]:
+    out = rec.get("outputs", {})
+    return out if isinstance(out, dict) else {}
+
+
+def _edited_reason(edited: Sequence[str]) -> str:
+    shown = ", ".join(sorted(edited)[:3]) + (f" and {len(edited) - 3} more" if len(edited) > 3 else "")
+    return (f"output edited by hand: {shown}; not overwritten: use --force to rebuild it "
+            "(or revert the edit)")
+
+
+__all__ = [
+    "BuildResult",
+    "ContractResult",
+    "DryRunItem",
+    "Engine",
+    "build",
+    "resolve_plan",
+]

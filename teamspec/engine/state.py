@@ -1,0 +1,330 @@
+"""Incremental build state: ``<out>/.teamspec/state.json`` plus a journal.
+
+Per contract the state keeps the fingerprint of its inputs (with the hash of
+each component, so a rebuild can say why), the files it produced (path →
+SHA-256, size, modification time) and the scores of its last validation.
+
+Writes, crash consistency and cost
+----------------------------------
+The record of a contract is persisted the moment the contract finishes, as
+one line appended to ``.teamspec/state.journal`` with a single ``write(2)``
+on a file opened with ``O_APPEND``. A process killed at any instant leaves
+every line either complete or torn; a torn (or otherwise unreadable) last
+line is ignored on load, so that contract simply runs again.
+
+``state.json`` is the compacted form: rewritten atomically (temporary file in
+the same directory, then ``os.replace``) whenever the journal holds at least
+``COMPACT_MIN`` (32) records and as many as ``state.json`` (so compaction
+costs O(1) amortised per contract), and at the end of every build (also an
+interrupted one), after which the journal is deleted. Loading reads
+``state.json`` and replays the journal; replay is idempotent, so a crash
+between the rewrite and the deletion is harmless.
+
+Before a contract that already has recorded outputs runs, a ``begin`` line is
+journaled: if the build dies while that contract is rewriting its files, the
+next build knows the differences on disk are its own half-finished work, not
+a hand edit.
+
+Nothing is fsync'ed: the failure model is the death of the build process
+(Ctrl-C, SIGTERM, SIGKILL), which loses nothing the kernel already has. A
+power loss may lose the last lines; the affected contracts are rebuilt.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from teamspec.engine.workspace import SNAPSHOT_SKIP_ANY, open_temp, sha256_file
+from teamspec.errors import UsageError
+
+STATE_FORMAT = 1
+#: the journal is folded into state.json once it holds this many records and
+#: at least as many as state.json (O(1) amortised), and at the end of a build
+COMPACT_MIN = 32
+LOCK_NAME = "lock"
+DIRTY_NAME = "building"
+_TMP = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
+STATE_NAME = "state.json"
+JOURNAL_NAME = "state.journal"
+
+Record = dict[str, Any]
+
+
+@dataclass
+class LoadedState:
+    records: dict[str, Record] = field(default_factory=dict)
+    #: contracts that began running but never finished (last build died)
+    unfinished: set[str] = field(default_factory=set)
+    #: contract id -> {"key": hash of what they derive from,
+    #:                  "files": {path: [sha, size, mtime_ns]}} (interfaces and mocks)
+    artifacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = open_temp(path.parent, path.name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class StateStore:
+    """Reads and writes the state of one output directory."""
+
+    def __init__(self, state_dir: Path, *, dry_run: bool = False) -> None:
+        self.dir = state_dir
+        self.state_path = state_dir / STATE_NAME
+        self.journal_path = state_dir / JOURNAL_NAME
+        self.dry_run = dry_run
+        self.state = LoadedState()
+        self._fd: int | None = None
+        self._encoded: dict[str, str] = {}
+        self._lock_fd: int | None = None
+        self._journal_count = 0
+        self._compacted_count = 0
+
+    # -- the build lock ----------------------------------------------------------
+    def acquire(self) -> bool:
+        """Lock the output directory for this build (``.teamspec/lock``,
+        ``flock``) and mark it as being built (``.teamspec/building``).
+
+        Returns True when the previous build did not finish cleanly (its
+        marker is still there). Raises :class:`UsageError` when another build
+        holds the lock."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise UsageError(
+                f"another teamspec build is running in {self.dir.parent}; wait for it to "
+                "finish (or stop it) and try again") from None
+        self._lock_fd = fd
+        marker = self.dir / DIRTY_NAME
+        dirty = marker.exists()
+        if not dirty:
+            marker.write_bytes(b"")
+        return dirty
+
+    def release(self) -> None:
+        """Clear the marker and unlock (the end of a build, interrupted or not)."""
+        fd = self._lock_fd
+        if fd is None:
+            return
+        try:
+            os.unlink(self.dir / DIRTY_NAME)
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+        self._lock_fd = None
+
+    # -- loading -------------------------------------------------------------
+    def load(self) -> LoadedState:
+        st = LoadedState()
+        try:
+            raw = self.state_path.read_bytes()
+        except FileNotFoundError:
+            raw = b""
+        except OSError as exc:
+            st.warnings.append(f"{self.state_path}: cannot read the build state ({exc}); "
+                               "rebuilding everything")
+            raw = b""
+        if raw:
+            try:
+                doc = json.loads(raw)
+                if not isinstance(doc, dict) or doc.get("format") != STATE_FORMAT:
+                    raise ValueError("unknown state format")
+                st.records = {str(k): v for k, v in doc.get("contracts", {}).items()
+                              if isinstance(v, dict)}
+                st.artifacts = {str(k): v for k, v in doc.get("artifacts", {}).items()
+                                if isinstance(v, dict)}
+                st.unfinished = {str(x) for x in doc.get("unfinished", [])}
+            except (ValueError, TypeError, AttributeError) as exc:
+                st.warnings.append(f"{self.state_path}: the build state is unreadable ({exc}); "
+                                   "rebuilding everything")
+                st = LoadedState(warnings=st.warnings)
+        self._compacted_count = len(st.records)
+        self._replay(st)
+        self.state = st
+        return st
+
+    def _replay(self, st: LoadedState) -> None:
+        try:
+            data = self.journal_path.read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError:
+            return
+        count = 0
+        for line in data.split(b"\n")[:-1]:  # the part after the last newline is torn
+            try:
+                entry = json.loads(line)
+                op = entry["op"]
+                cid = str(entry["id"])
+            except (ValueError, KeyError, TypeError):
+                break
+            count += 1
+            if op == "begin":
+                st.unfinished.add(cid)
+            elif op == "done":
+                st.unfinished.discard(cid)
+                st.records[cid] = entry["rec"]
+            elif op == "forget":
+                st.unfinished.discard(cid)
+                st.records.pop(cid, None)
+            elif op == "artifacts":
+                st.artifacts[cid] = entry["files"]
+        self._journal_count = count
+
+    # -- writing ---------------------------------------------------------------
+    def _append(self, entry: Mapping[str, Any]) -> None:
+        if self.dry_run:
+            return
+        self._write_line(_dumps(entry).encode("utf-8") + b"\n")
+
+    def _write_line(self, line: bytes) -> None:
+        if self._fd is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.write(self._fd, line)
+        self._journal_count += 1
+
+    def begin(self, cid: str) -> None:
+        """A contract with recorded outputs starts rewriting them."""
+        if cid in self.state.records and cid not in self.state.unfinished:
+            self.state.unfinished.add(cid)
+            self._append({"op": "begin", "id": cid})
+
+    def commit(self, cid: str, rec: Record) -> None:
+        """Persist a finished contract's record."""
+        self.state.records[cid] = rec
+        self.state.unfinished.discard(cid)
+        enc = _dumps(rec)
+        self._encoded[cid] = enc
+        if not self.dry_run:
+            self._write_line(f'{{"op":"done","id":{_dumps(cid)},"rec":{enc}}}\n'.encode())
+        self._maybe_compact()
+
+    def forget(self, cid: str) -> None:
+        self.state.records.pop(cid, None)
+        self._append({"op": "forget", "id": cid})
+
+    def set_artifacts(self, cid: str, files: dict[str, Any]) -> None:
+        if self.state.artifacts.get(cid) == files:
+            return
+        self.state.artifacts[cid] = files
+        self._append({"op": "artifacts", "id": cid, "files": files})
+
+    def _maybe_compact(self) -> None:
+        if self._journal_count >= max(COMPACT_MIN, self._compacted_count):
+            self.compact()
+
+    def compact(self) -> None:
+        """Rewrite ``state.json`` atomically and drop the journal."""
+        if self.dry_run:
+            return
+        st = self.state
+        enc = self._encoded
+        contracts = ",\n".join(
+            f"{_dumps(k)}:{enc.get(k) or enc.setdefault(k, _dumps(st.records[k]))}"
+            for k in sorted(st.records))
+        text = (f'{{"format":{STATE_FORMAT},\n"contracts":{{\n{contracts}}},\n'
+                f'"artifacts":{_dumps({k: st.artifacts[k] for k in sorted(st.artifacts)})},\n'
+                f'"unfinished":{_dumps(sorted(st.unfinished))}}}\n')
+        atomic_write(self.state_path, text.encode("utf-8"))
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        try:
+            os.unlink(self.journal_path)
+        except FileNotFoundError:
+            pass
+        self._journal_count = 0
+        self._compacted_count = len(st.records)
+
+    def close(self) -> None:
+        """Compact (when anything was journaled) and release the journal."""
+        if self._journal_count or (self._fd is not None):
+            self.compact()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def file_entry(sha: str, size: int, mtime_ns: int) -> list[Any]:
+    return [sha, size, mtime_ns]
+
+
+def check_outputs(root: Path, outputs: Mapping[str, list[Any]]) -> tuple[list[str], list[str]]:
+    """Compare recorded outputs with the disk: ``(missing, edited)`` paths.
+
+    A file whose size and modification time are as recorded is taken as
+    unchanged; otherwise it is hashed."""
+    missing: list[str] = []
+    edited: list[str] = []
+    for rel, entry in outputs.items():
+        sha, size, mtime = entry[0], entry[1], entry[2]
+        p = root / rel
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            missing.append(rel)
+            continue
+        except OSError:
+            edited.append(rel)
+            continue
+        if st.st_size == size and st.st_mtime_ns == mtime:
+            continue
+        if os.path.islink(p) or not os.path.isfile(p):
+            edited.append(rel)
+            continue
+        if st.st_size != size or sha256_file(p) != sha:
+            edited.append(rel)
+    return missing, edited
+
+
+def sweep_temp_files(root: Path) -> list[str]:
+    """Remove temporary files left by writes of a build that was killed
+    (``.NAME.XXXXXXXX.tmp``, the pattern of :func:`atomic_write` and the
+    workspace). Returns the removed paths, relative to ``root``."""
+    removed: list[str] = []
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        try:
+            it = os.scandir(d)
+        except OSError:
+            continue
+        with it:
+            for e in it:
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        if e.name not in SNAPSHOT_SKIP_ANY:
+                            stack.append(Path(e.path))
+                    elif _TMP.match(e.name) and e.is_file(follow_symlinks=False):
+                        os.unlink(e.path)
+                        removed.append(os.path.relpath(e.path, root))
+                except OSError:
+                    continue
+    return sorted(removed)
