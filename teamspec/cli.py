@@ -149,12 +149,18 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Execute the plan: mocks first, then contracts on a list scheduler."""
+    from teamspec.engine.plancache import load_plan
     from teamspec.engine.progress import ProgressView
     from teamspec.engine.runner import build
-    from teamspec.spec import load_spec
+    from teamspec.errors import SpecError
 
-    spec = load_spec(args.spec, strict=args.strict)
-    for w in spec.warnings:
+    # the plan cache (keyed by content hashes) makes an up-to-date rebuild
+    # skip spec parsing and planning
+    plan, _ = load_plan(args.spec, args.jobs)
+    warnings = list(plan.spec.warnings)
+    if args.strict and warnings:
+        raise SpecError(f"{args.spec}: warnings with --strict", [w.as_error() for w in warnings])
+    for w in warnings:
         print(w.format(), file=err)
     view = ProgressView(out, is_tty=bool(out.isatty()), color=_use_color(out))
     options: dict[str, Any] = {}
@@ -163,7 +169,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.replay:
         options["replay"] = Path(args.replay)
     result = build(
-        spec,
+        plan,
         out=Path(args.output) if args.output else None,
         workers=args.jobs,
         executor=args.executor,
