@@ -109,6 +109,23 @@ def rest_readme(contract: Contract, plan: Plan, document: Mapping[str, Any]) -> 
     return "\n".join(lines)
 
 
+def contract_metadata(contract: Contract) -> str:
+    """``contract.json``: who provides the contract and how to start the
+    provider, so ``teamspec verify OUT CONTRACT`` needs nothing else."""
+    import json
+
+    meta = {
+        "id": contract.id,
+        "name": contract.name,
+        "type": contract.type,
+        "provider": contract.provider,
+        "consumers": list(contract.consumers),
+        "mock": contract.mock,
+        "serve": contract.serve,
+    }
+    return json.dumps(meta, indent=2) + "\n"
+
+
 def contract_files(contract: Contract, plan: Plan) -> dict[str, str]:
     """Files of ``contract`` keyed by their path in the output directory
     (``contracts/<id>/...``); empty for a contract without an interface."""
@@ -140,6 +157,7 @@ def contract_files(contract: Contract, plan: Plan) -> dict[str, str]:
         files = interface_files(contract)
     else:
         return {}
+    files["contract.json"] = contract_metadata(contract)
     out: dict[str, str] = {}
     for name, text in files.items():
         key = name if name.startswith(base + "/") else f"{base}/{name}"

@@ -56,10 +56,24 @@ def _check_url(url: str) -> None:
         raise UsageError(f"--url must be an http(s) URL such as http://127.0.0.1:8000, found {url!r}")
 
 
+def recorded_serve(out_dir: Path, contract_id: str) -> str | None:
+    """The ``serve:`` command the build recorded in
+    ``contracts/<id>/contract.json``, if any."""
+    import json
+
+    try:
+        meta = json.loads((out_dir / "contracts" / contract_id / "contract.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    serve = meta.get("serve") if isinstance(meta, dict) else None
+    return serve if isinstance(serve, str) and serve.strip() else None
+
+
 def verify(out_dir: Path, contract_id: str, *, url: str | None = None, serve: str | None = None,
            timeout_s: float = 60, checks: Sequence[str] | None = None) -> VerifyResult:
     """Verify the provider of ``contract_id`` built in ``out_dir``: the
-    server at ``url``, or the one ``serve`` starts (``{port}`` substituted).
+    server at ``url``, or the one ``serve`` starts (``{port}`` substituted;
+    default: the ``serve:`` recorded by the build in ``contract.json``).
     Raises :class:`UsageError` when the contract has no ``openapi.yaml`` or
     neither ``url`` nor ``serve`` is given."""
     from teamspec.contracts.mockserver import load_contract_openapi
@@ -72,8 +86,10 @@ def verify(out_dir: Path, contract_id: str, *, url: str | None = None, serve: st
         findings = run_checks(document, url, checks=checks, timeout_s=timeout_s)
         return VerifyResult(contract_id, url, _tag(findings, contract_id))
     if serve is None:
-        raise UsageError(f"verify {contract_id}: give --url of a running provider, or a serve command "
-                         "(the contract's 'serve:') to start one")
+        serve = recorded_serve(Path(out_dir), contract_id)
+    if serve is None:
+        raise UsageError(f"verify {contract_id}: the contract has no 'serve:' command; give --url of a "
+                         "running provider, or add 'serve:' to the contract and build again")
     findings, used = _run_provider(document, serve, Path(out_dir), contract_id, timeout_s, checks)
     return VerifyResult(contract_id, used, _tag(findings, contract_id))
 

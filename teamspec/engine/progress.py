@@ -152,7 +152,8 @@ class ProgressView:
             if timing.get("wall_s") is not None:
                 head += f" in {timing['wall_s']:.2f} s"
             if timing.get("savings") is not None:
-                head += f" (sequential {timing['sequential_s']:.2f} s, savings {100 * timing['savings']:.0f}%)"
+                pct = round(100 * timing["savings"]) + 0  # + 0 turns -0 into 0
+                head += f" (sequential {timing['sequential_s']:.2f} s, savings {pct}%)"
         lines = [head]
         q = report.get("quality", {})
         if q and q.get("overall") is not None:
