@@ -36,7 +36,8 @@ def test_rest_contract_with_mock() -> None:
     c = rest(doc, mock=True)
     files = contract_files(c, plan_for(c))
     assert sorted(files) == [f"contracts/task_api/{n}" for n in (
-        "README.md", "mock.json", "mock_server.js", "openapi.yaml", "package-lock.json", "package.json")]
+        "README.md", "contract.json", "mock.json", "mock_server.js", "openapi.yaml", "package-lock.json",
+        "package.json")]
     assert yaml.safe_load(files["contracts/task_api/openapi.yaml"]) == doc
     assert "&id" not in files["contracts/task_api/openapi.yaml"]  # no YAML anchors/aliases
     assert json.loads(files["contracts/task_api/mock.json"]) == json.loads(json.dumps(build_mock_table(doc)))
@@ -54,7 +55,8 @@ def test_rest_contract_from_a_file_keeps_its_text_and_without_mock_has_no_node_f
     text = path.read_text(encoding="utf-8")
     c = rest(yaml.safe_load(text), mock=False, origin="file", text=text, source=path)
     files = contract_files(c, plan_for(c))
-    assert sorted(files) == ["contracts/task_api/README.md", "contracts/task_api/openapi.yaml"]
+    assert sorted(files) == ["contracts/task_api/README.md", "contracts/task_api/contract.json",
+                             "contracts/task_api/openapi.yaml"]
     assert files["contracts/task_api/openapi.yaml"] == text
     assert "## Mock server" not in files["contracts/task_api/README.md"]
 
@@ -67,3 +69,13 @@ def test_other_contract_types_dispatch() -> None:
     assert "contracts/gql/schema.graphql" in files and "contracts/gql/mock_server.js" in files
     plain = Contract(id="docs", name="Docs", type="deliverable", provider="technical_writer")
     assert contract_files(plain, plan_for(plain)) == {}
+
+
+def test_contract_json_records_provider_and_serve() -> None:
+    import dataclasses
+
+    c = dataclasses.replace(rest(designed_doc(), mock=True), serve="python backend/app.py --port {port}")
+    meta = json.loads(contract_files(c, plan_for(c))["contracts/task_api/contract.json"])
+    assert meta == {"id": "task_api", "name": c.name, "type": "rest_api", "provider": c.provider,
+                    "consumers": list(c.consumers), "mock": True,
+                    "serve": "python backend/app.py --port {port}"}

@@ -148,8 +148,8 @@ def test_verify_usage_errors(tmp_path: Path) -> None:
     out = out_dir(tmp_path)
     with pytest.raises(UsageError) as err:
         verify(out, "items")
-    assert err.value.message == ("verify items: give --url of a running provider, or a serve command (the "
-                                 "contract's 'serve:') to start one")
+    assert err.value.message == ("verify items: the contract has no 'serve:' command; give --url of a "
+                                 "running provider, or add 'serve:' to the contract and build again")
     with pytest.raises(UsageError) as err:
         verify(out, "items", url="ftp://example")
     assert err.value.message == "--url must be an http(s) URL such as http://127.0.0.1:8000, found 'ftp://example'"
