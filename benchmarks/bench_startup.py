@@ -32,9 +32,9 @@ def timed(cmd: list[str], runs: int) -> float:
 
 def heavy_imports(argv: list[str]) -> list[str]:
     probe = (
-        "import sys\n"
+        "import io, sys\n"
         "from teamspec.cli import main\n"
-        f"main({argv!r})\n"
+        f"main({argv!r}, out=io.StringIO(), err=io.StringIO())\n"
         f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -193,7 +193,9 @@ def cmd_personas(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """List the persona catalog (and the spec's own personas with --spec)."""
     from teamspec.catalog import load_catalog
 
-    extra = ()
+    from teamspec.model import Persona
+
+    extra: tuple[Persona, ...] = ()
     if args.spec:
         from teamspec.spec import load_spec
 
