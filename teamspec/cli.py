@@ -124,7 +124,14 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     spec = load_spec(args.spec, strict=args.strict)
     for w in spec.warnings:
         print(w.format(), file=err)
-    plan = make_plan(spec, workers=args.jobs)
+    from teamspec.claude.client import api_key_from_env
+
+    if spec.executor == "claude" and api_key_from_env() is not None:
+        from teamspec.claude.analysis import plan_with_claude
+
+        plan = plan_with_claude(spec, workers=args.jobs)
+    else:
+        plan = make_plan(spec, workers=args.jobs)
     if args.png:
         from teamspec.viz import plan_png
 
@@ -147,6 +154,19 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # -------------------------------------------------------------------- build
 
 
+def _spec_executor(path: str) -> str | None:
+    """The spec's ``executor:`` without a full load (the plan cache decides
+    whether a load is needed)."""
+    import re
+
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    m = re.search(r"^executor:[ \t]*['\"]?([a-z_]+)", text, re.MULTILINE)
+    return m.group(1) if m else None
+
+
 def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Execute the plan: mocks first, then contracts on a list scheduler."""
     from teamspec.engine.plancache import load_plan
@@ -154,9 +174,21 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from teamspec.engine.runner import build
     from teamspec.errors import SpecError
 
-    # the plan cache (keyed by content hashes) makes an up-to-date rebuild
-    # skip spec parsing and planning
-    plan, _ = load_plan(args.spec, args.jobs)
+    record = Path(args.record) if args.record else None
+    replay = Path(args.replay) if args.replay else None
+    if args.executor == "claude" or (args.executor is None and _spec_executor(args.spec) == "claude"):
+        # Claude analyses the requirement and refines the design (falls back to
+        # the heuristic with a warning); no key and no replay: exit 2 here,
+        # before anything is written
+        from teamspec.claude.analysis import plan_with_claude
+        from teamspec.spec import load_spec
+
+        plan = plan_with_claude(load_spec(args.spec, strict=args.strict), workers=args.jobs,
+                                record=record, replay=replay)
+    else:
+        # the plan cache (keyed by content hashes) makes an up-to-date rebuild
+        # skip spec parsing and planning
+        plan, _ = load_plan(args.spec, args.jobs)
     warnings = list(plan.spec.warnings)
     if args.strict and warnings:
         raise SpecError(f"{args.spec}: warnings with --strict", [w.as_error() for w in warnings])
@@ -164,10 +196,10 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(w.format(), file=err)
     view = ProgressView(out, is_tty=bool(out.isatty()), color=_use_color(out))
     options: dict[str, Any] = {}
-    if args.record:
-        options["record"] = Path(args.record)
-    if args.replay:
-        options["replay"] = Path(args.replay)
+    if record:
+        options["record"] = record
+    if replay:
+        options["replay"] = replay
     result = build(
         plan,
         out=Path(args.output) if args.output else None,

@@ -172,7 +172,8 @@ def build_report(
         "budget_usd": spec.constraints.budget_usd,
         "budget_exceeded": budget_exceeded,
         "integration": {"verified": verified, "findings": integration_findings},
-        "warnings": list(warnings),
+        # the plan's warnings (e.g. Claude analysis fell back to the heuristic) first
+        "warnings": list(dict.fromkeys([*plan.warnings, *warnings])),
     }
 
 
@@ -271,6 +272,18 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if report.get("cost_usd"):
         lines.append(f"Cost: ${report['cost_usd']:.4f}"
                      + (f" of a ${report['budget_usd']:.2f} budget" if report.get("budget_usd") else ""))
+    used = [c for c in report.get("contracts", []) if c.get("usage")]
+    if used:
+        lines.append("")
+        lines.append("## Model usage")
+        lines.append("")
+        lines.append("| contract | calls | input | output | cache write | cache read | cost |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for c in used:
+            u = c["usage"]
+            lines.append(f"| {_cell(c['id'])} | {u.get('calls', 0)} | {u['input_tokens']} | "
+                         f"{u['output_tokens']} | {u.get('cache_write_tokens', 0)} | "
+                         f"{u.get('cache_read_tokens', 0)} | ${u['cost_usd']:.4f} |")
     findings = [(c["id"], f) for c in report.get("contracts", []) for f in c.get("findings", [])]
     lines.append("")
     lines.append("## Findings")

@@ -823,7 +823,8 @@ class Engine:
                 budget = spec.constraints.budget_usd
                 job = Job(self.plan, c, persona, attempt, ws, log_file, timeout,
                           self.cancel_event, None if budget is None else budget - self.cost,
-                          foreign=partial(self._is_foreign, cid, patterns))
+                          foreign=partial(self._is_foreign, cid, patterns),
+                          upstream_files=self._upstream_files(c))
                 try:
                     async with asyncio.timeout(timeout):
                         outcome = await exe.run(job)
@@ -912,6 +913,20 @@ class Engine:
         for p in manifest:
             self.owners[p] = cid
         return result
+
+    def _upstream_files(self, c: Contract) -> dict[str, tuple[str, ...]]:
+        """Manifest paths of every contract ``c`` depends on, directly or not."""
+        out: dict[str, tuple[str, ...]] = {}
+        stack = list(c.depends_on)
+        while stack:
+            d = stack.pop()
+            if d in out:
+                continue
+            r = self.results.get(d)
+            out[d] = r.files if r is not None else ()
+            if d in self.contracts:
+                stack.extend(self.contracts[d].depends_on)
+        return out
 
     def _is_foreign(self, cid: str, own: tuple[str, ...], path: str) -> bool:
         """Does ``path`` (found by a snapshot diff) belong to another contract?"""

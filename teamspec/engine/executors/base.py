@@ -129,6 +129,10 @@ class Job:
     #: artifacts of a contract running at the same time): used by executors
     #: that find their files by snapshot (command)
     foreign: Callable[[str], bool] | None = None
+    #: the files of every contract this one depends on, directly or not
+    #: (contract id -> paths of its manifest): the upstream artifacts an
+    #: executor may read (claude)
+    upstream_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def out_dir(self) -> Path:

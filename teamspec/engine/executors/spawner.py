@@ -1,29 +1,36 @@
-"""A small helper process that starts the build's commands.
+"""Starting the build's commands: ``posix_spawn`` in the build process,
+exits watched through pidfds on the event loop.
 
-Starting a process from the build process costs about a millisecond of
-``fork_exec`` bookkeeping per command (a big interpreter, ~100 environment
-variables to encode, a pipe to learn whether ``exec`` worked). A tiny helper
-(``python -S``, started once per build in its own session, so a terminal's
-Ctrl-C reaches only the build) does it with ``os.posix_spawnp`` instead and
-watches every child through a pidfd:
+Starting a process with :class:`subprocess.Popen` from a big interpreter
+costs a millisecond or more of CPU per command (the Python-level setup, an
+error pipe, and on many systems a real ``fork`` of the whole address space).
+On Linux the build starts each command with the C library's
+``posix_spawn`` instead (a ``vfork``-style clone: cost independent of the
+interpreter's size), called through :mod:`ctypes` because
+:func:`os.posix_spawn` cannot set the child's working directory
+(``posix_spawn_file_actions_addchdir_np``: glibc >= 2.29, musl >= 1.1.24):
 
-* request (one JSON line): ``{"id", "argv", "cwd", "set" (environment
-  variables added to the base environment sent first), "log", "append",
-  "header"}``;
-* replies: ``{"id", "pid"}`` once started (the build kills the process group
-  itself on cancel: the child leads its own session), then ``{"id", "code"}``
-  with the exit status (negative: killed by that signal), or ``{"id",
-  "error", "message"}`` when it could not start.
+* the child starts in its own session (``POSIX_SPAWN_SETSID``: a terminal's
+  Ctrl-C reaches only the build, which cancels its commands itself; the
+  child leads its own process group, so the whole group can be killed);
+* standard input is ``/dev/null``; standard output and error are the log file
+  (opened by the build, header written first, ``dup2``'ed onto 1 and 2 by the
+  spawn's file actions: no pipes to drain);
+* the exit is watched with ``os.pidfd_open`` + ``loop.add_reader``: no thread
+  and no ``SIGCHLD`` handler. When the pidfd is readable the command's
+  process group gets ``SIGKILL`` (so no background child outlives its
+  command) *before* the leader is reaped, while the group id cannot be
+  reused.
 
-The helper exits when its standard input closes (the build ended or died).
-Linux only (pidfds); elsewhere :func:`available` is false and commands are
-started from threads with :class:`subprocess.Popen`.
+:func:`available` is false elsewhere (or with ``TEAMSPEC_NO_SPAWNER=1``);
+commands are then started from threads with :class:`subprocess.Popen`
+(:mod:`teamspec.engine.executors.command`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import errno
 import os
 import signal
 import sys
@@ -33,91 +40,55 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import asyncio
 
-HELPER = r'''
-import json, os, selectors, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_IGN)
-sel = selectors.DefaultSelector()
-sel.register(0, selectors.EVENT_READ, None)
-base = {}
-buf = b""
-cwd = None
+#: POSIX_SPAWN_SETSID of glibc and musl (Linux)
+_POSIX_SPAWN_SETSID = 0x80
+#: room for posix_spawn_file_actions_t / posix_spawnattr_t (glibc: 80 and
+#: 336 bytes): over-allocated so a different C library layout stays in bounds
+_OPAQUE_BYTES = 1024
+_LIBC: Any = None
+_LIBC_OK: bool | None = None
 
-def reply(obj):
-    data = (json.dumps(obj) + "\n").encode()
-    while data:
-        n = os.write(1, data)
-        data = data[n:]
 
-def spawn(req):
-    global cwd
-    rid = req["id"]
-    env = dict(base)
-    env.update(req.get("set", {}))
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if req.get("append") else os.O_TRUNC)
-    try:
-        fd = os.open(req["log"], flags, 0o644)
-    except OSError as e:
-        reply({"id": rid, "error": "log", "message": str(e)})
-        return
-    try:
-        if req.get("header"):
-            os.write(fd, req["header"].encode())
-        if req.get("cwd") and req["cwd"] != cwd:
-            os.chdir(req["cwd"])
-            cwd = req["cwd"]
-        argv = req["argv"]
-        pid = os.posix_spawnp(argv[0], argv, env, setsid=True, file_actions=[
-            (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_DUP2, fd, 1), (os.POSIX_SPAWN_DUP2, fd, 2)])
-    except FileNotFoundError:
-        reply({"id": rid, "error": "missing", "message": "no such program"})
-        return
-    except PermissionError:
-        reply({"id": rid, "error": "permission", "message": "permission denied"})
-        return
-    except OSError as e:
-        reply({"id": rid, "error": "os", "message": e.strerror or str(e)})
-        return
-    finally:
-        os.close(fd)
-    pfd = os.pidfd_open(pid)
-    sel.register(pfd, selectors.EVENT_READ, (rid, pid))
-    reply({"id": rid, "pid": pid})
+def _libc() -> Any:
+    """The C library through ctypes, or None when it lacks what is needed."""
+    global _LIBC, _LIBC_OK
+    if _LIBC_OK is None:
+        _LIBC_OK = False
+        try:
+            import ctypes
 
-while True:
-    for key, _ in sel.select():
-        if key.data is None:
-            data = os.read(0, 1 << 16)
-            if not data:
-                sys.exit(0)
-            buf += data
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                req = json.loads(line)
-                if "base" in req:
-                    base = req["base"]
-                else:
-                    spawn(req)
-        else:
-            rid, pid = key.data
-            sel.unregister(key.fd)
-            os.close(key.fd)
-            _, status = os.waitpid(pid, 0)
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-            reply({"id": rid, "code": os.waitstatus_to_exitcode(status)})
-'''
+            libc = ctypes.CDLL(None, use_errno=True)
+            for name in ("posix_spawn", "posix_spawn_file_actions_init",
+                         "posix_spawn_file_actions_destroy", "posix_spawn_file_actions_adddup2",
+                         "posix_spawn_file_actions_addopen", "posix_spawn_file_actions_addchdir_np",
+                         "posix_spawnattr_init", "posix_spawnattr_destroy",
+                         "posix_spawnattr_setflags"):
+                getattr(libc, name)
+        except (ImportError, OSError, AttributeError):
+            return None
+        vp = ctypes.c_void_p
+        libc.posix_spawn.argtypes = [ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, vp, vp, vp, vp]
+        libc.posix_spawn_file_actions_init.argtypes = [vp]
+        libc.posix_spawn_file_actions_destroy.argtypes = [vp]
+        libc.posix_spawn_file_actions_adddup2.argtypes = [vp, ctypes.c_int, ctypes.c_int]
+        libc.posix_spawn_file_actions_addopen.argtypes = [vp, ctypes.c_int, ctypes.c_char_p,
+                                                          ctypes.c_int, ctypes.c_uint]
+        libc.posix_spawn_file_actions_addchdir_np.argtypes = [vp, ctypes.c_char_p]
+        libc.posix_spawnattr_init.argtypes = [vp]
+        libc.posix_spawnattr_destroy.argtypes = [vp]
+        libc.posix_spawnattr_setflags.argtypes = [vp, ctypes.c_short]
+        _LIBC, _LIBC_OK = libc, True
+    return _LIBC if _LIBC_OK else None
 
 
 def available() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "pidfd_open") and hasattr(
-        os, "posix_spawnp") and os.environ.get("TEAMSPEC_NO_SPAWNER", "") in ("", "0")
+    return (sys.platform.startswith("linux") and hasattr(os, "pidfd_open")
+            and os.environ.get("TEAMSPEC_NO_SPAWNER", "") in ("", "0") and _libc() is not None)
 
 
 class SpawnError(Exception):
-    """The command could not be started (``kind``: missing, permission, os, log)."""
+    """The command could not be started (``kind``: missing, permission, os,
+    log), or its exit status was lost (``lost``)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -126,108 +97,165 @@ class SpawnError(Exception):
 
 
 class Spawner:
-    """The build's end of the helper (one per event loop)."""
+    """Starts commands for one event loop (see the module docstring)."""
 
-    def __init__(self) -> None:
-        self.proc: asyncio.subprocess.Process | None = None
-        self._next = 0
-        self._pid: dict[int, asyncio.Future[int]] = {}
-        self._code: dict[int, asyncio.Future[int]] = {}
-        self._reader: asyncio.Task[None] | None = None
-        self.broken = False
-        self.ready: asyncio.Future[None] | Any = None
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        import ctypes
 
-    async def start(self) -> None:
-        import asyncio
+        self.loop = loop
+        self.libc = _libc()
+        self.ctypes = ctypes
+        self._fa = ctypes.create_string_buffer(_OPAQUE_BYTES)
+        self._attr = ctypes.create_string_buffer(_OPAQUE_BYTES)
+        if self.libc.posix_spawnattr_init(self._attr) != 0:
+            raise OSError("posix_spawnattr_init failed")
+        self.libc.posix_spawnattr_setflags(self._attr, _POSIX_SPAWN_SETSID)
+        self._pid = ctypes.c_int()
+        #: the environment of the build (captured once), without the keys a
+        #: command overrides: (override keys) -> (entries, a reusable array)
+        self._environ = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
+        self._envp: dict[frozenset[bytes], tuple[list[bytes], Any]] = {}
+        self._running: dict[int, int] = {}  # pidfd -> pid
+        self.closed = False
 
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-S", "-c", HELPER, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, start_new_session=True, limit=1 << 20)
-        self._send({"base": dict(os.environ)})
-        self._reader = asyncio.create_task(self._read())
+    def _env_array(self, overrides: dict[str, str]) -> Any:
+        keys = frozenset(os.fsencode(k) for k in overrides)
+        hit = self._envp.get(keys)
+        if hit is None:
+            base = [k + b"=" + v for k, v in self._environ.items() if k not in keys]
+            arr = (self.ctypes.c_char_p * (len(base) + len(keys) + 1))(*base)
+            hit = self._envp[keys] = (base, arr)
+        base, arr = hit
+        i = len(base)
+        for k, v in overrides.items():
+            arr[i] = os.fsencode(k) + b"=" + os.fsencode(v)
+            i += 1
+        arr[i] = None
+        return arr
 
-    def _send(self, obj: dict[str, Any]) -> None:
-        assert self.proc is not None and self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+    def spawn(self, program: str, argv: list[str], cwd: str, overrides: dict[str, str],
+              log: str, header: str, append: bool) -> int:
+        """Start ``argv`` (``program``: the file to execute) in its own
+        session in ``cwd``, output to ``log``; its pid."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_APPEND if append else os.O_TRUNC)
+        try:
+            try:
+                fd = os.open(log, flags, 0o644)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(log), exist_ok=True)
+                fd = os.open(log, flags, 0o644)
+        except OSError as exc:
+            raise SpawnError("log", exc.strerror or str(exc)) from None
+        ct = self.ctypes
+        libc = self.libc
+        fa = self._fa
+        try:
+            if header:
+                os.write(fd, header.encode("utf-8"))
+            libc.posix_spawn_file_actions_init(fa)
+            try:
+                bcwd = os.fsencode(cwd)
+                if (libc.posix_spawn_file_actions_addopen(fa, 0, b"/dev/null", os.O_RDONLY, 0)
+                        or libc.posix_spawn_file_actions_adddup2(fa, fd, 1)
+                        or libc.posix_spawn_file_actions_adddup2(fa, fd, 2)
+                        or libc.posix_spawn_file_actions_addchdir_np(fa, bcwd)):
+                    raise SpawnError("os", "cannot prepare the process (out of memory)")
+                args = [os.fsencode(a) for a in argv]
+                av = (ct.c_char_p * (len(args) + 1))(*args)
+                err = libc.posix_spawn(ct.byref(self._pid), os.fsencode(program), fa, self._attr,
+                                       av, self._env_array(overrides))
+            finally:
+                libc.posix_spawn_file_actions_destroy(fa)
+        except OSError as exc:
+            raise SpawnError("log", exc.strerror or str(exc)) from None
+        finally:
+            os.close(fd)
+        if err:
+            if err == errno.ENOENT and not os.path.isdir(cwd):
+                raise SpawnError("os", f"the working directory {cwd} does not exist")
+            if err == errno.ENOENT:
+                raise SpawnError("missing", "no such program")
+            if err in (errno.EACCES, errno.EPERM):
+                raise SpawnError("permission", "permission denied")
+            raise SpawnError("os", os.strerror(err))
+        return int(self._pid.value)
 
-    async def _read(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        out = self.proc.stdout
-        while True:
-            line = await out.readline()
-            if not line:
-                break
-            msg = json.loads(line)
-            rid = msg["id"]
-            if "pid" in msg:
-                fut = self._pid.pop(rid, None)
-                if fut is not None and not fut.done():
-                    fut.set_result(int(msg["pid"]))
-            elif "code" in msg:
-                fut = self._code.pop(rid, None)
-                if fut is not None and not fut.done():
-                    fut.set_result(int(msg["code"]))
-            elif "error" in msg:
-                err = SpawnError(str(msg["error"]), str(msg["message"]))
-                for table in (self._pid, self._code):
-                    fut = table.pop(rid, None)
-                    if fut is not None and not fut.done():
-                        fut.set_exception(err)
-        self.broken = True
-        for table in (self._pid, self._code):
-            for fut in table.values():
-                if not fut.done():
-                    fut.set_exception(SpawnError("os", "the command helper exited"))
-            table.clear()
-
-    async def run(self, argv: list[str], cwd: Path, overrides: dict[str, str], log: Path,
-                  header: str, append: bool, kill_grace_s: float) -> int:
+    async def run(self, argv: list[str], cwd: Path | str, overrides: dict[str, str],
+                  log: Path | str, header: str, append: bool, kill_grace_s: float,
+                  program: str | None = None) -> int:
         """Run ``argv``; its exit code (negative: killed by a signal).
 
         Raises :class:`SpawnError` when it cannot start. On cancellation the
         process group gets SIGTERM, then SIGKILL after ``kill_grace_s``."""
         import asyncio
 
-        loop = asyncio.get_running_loop()
-        rid = self._next
-        self._next += 1
-        pid_f: asyncio.Future[int] = loop.create_future()
+        pid = self.spawn(program or argv[0], argv, str(cwd), overrides, str(log), header, append)
+        loop = self.loop
         code_f: asyncio.Future[int] = loop.create_future()
-        self._pid[rid] = pid_f
-        self._code[rid] = code_f
-        self._send({"id": rid, "argv": argv, "cwd": str(cwd), "set": overrides, "log": str(log),
-                    "append": append, "header": header})
         try:
-            await asyncio.shield(pid_f)
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            pidfd = -1
+        if pidfd >= 0:
+            self._running[pidfd] = pid
+            loop.add_reader(pidfd, self._exited, pidfd, pid, code_f)
+        else:  # no pidfd (old kernel, out of descriptors): a thread waits
+            def wait() -> None:
+                status = _reap(pid)
+                loop.call_soon_threadsafe(_settle, code_f, status)
+
+            loop.run_in_executor(None, wait)
+        try:
             return await asyncio.shield(code_f)
         except asyncio.CancelledError:
-            with contextlib.suppress(asyncio.CancelledError, SpawnError):
-                pid = await asyncio.shield(pid_f)
-                _killpg(pid, signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(asyncio.shield(code_f), kill_grace_s)
-                except (TimeoutError, asyncio.CancelledError):
-                    _killpg(pid, signal.SIGKILL)
+            _killpg(pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(asyncio.shield(code_f), kill_grace_s)
+            except (TimeoutError, asyncio.CancelledError, SpawnError):
+                _killpg(pid, signal.SIGKILL)
+                with contextlib.suppress(asyncio.CancelledError, SpawnError):
                     await asyncio.shield(code_f)
             raise
 
-    async def close(self) -> None:
-        import asyncio
+    def _exited(self, pidfd: int, pid: int, fut: asyncio.Future[int]) -> None:
+        self.loop.remove_reader(pidfd)
+        self._running.pop(pidfd, None)
+        os.close(pidfd)
+        _settle(fut, _reap(pid))
 
-        if self.proc is None:
+    async def close(self) -> None:
+        """Stop watching (the end of a build: nothing should be running)."""
+        if self.closed:
             return
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 5)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-        self.proc = None
+        self.closed = True
+        for pidfd, pid in list(self._running.items()):
+            self.loop.remove_reader(pidfd)
+            os.close(pidfd)
+            _killpg(pid, signal.SIGKILL)
+            _reap(pid)
+        self._running.clear()
+        self.libc.posix_spawnattr_destroy(self._attr)
+
+
+def _reap(pid: int) -> int | SpawnError:
+    """Kill what is left of the command's process group, then collect its
+    leader's exit status (the leader, a zombie until now, keeps the group id
+    from being reused)."""
+    _killpg(pid, signal.SIGKILL)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return SpawnError("lost", "its exit status was collected by another child watcher")
+    return os.waitstatus_to_exitcode(status)
+
+
+def _settle(fut: asyncio.Future[int], status: int | SpawnError) -> None:
+    if fut.done():
+        return
+    if isinstance(status, SpawnError):
+        fut.set_exception(status)
+    else:
+        fut.set_result(status)
 
 
 def _killpg(pid: int, sig: int) -> None:
@@ -238,29 +266,22 @@ def _killpg(pid: int, sig: int) -> None:
 _SPAWNERS: dict[int, tuple[Any, Spawner]] = {}
 
 
-async def get_spawner() -> Spawner | None:
-    """The running loop's spawner (started on first use); None when not
-    available or broken."""
+def get_spawner() -> Spawner | None:
+    """The running loop's spawner (made on first use); None when not available."""
     import asyncio
 
-    if not available():
-        return None
     loop = asyncio.get_running_loop()
     hit = _SPAWNERS.get(id(loop))
-    if hit is not None and hit[0] is loop:
-        sp = hit[1]
-        await asyncio.shield(sp.ready)
-        return None if sp.broken else sp
-    sp = Spawner()
-    sp.ready = loop.create_future()
-    _SPAWNERS[id(loop)] = (loop, sp)
+    if hit is not None and hit[0] is loop and not hit[1].closed:
+        return hit[1]
+    if not available():
+        return None
     try:
-        await sp.start()
+        sp = Spawner(loop)
     except OSError:
-        sp.broken = True
-    finally:
-        sp.ready.set_result(None)
-    return None if sp.broken else sp
+        return None
+    _SPAWNERS[id(loop)] = (loop, sp)
+    return sp
 
 
 async def close_spawner() -> None:
