@@ -174,3 +174,17 @@ def test_build_with_a_bad_spec_exits_2_and_writes_nothing(tmp_path: Path) -> Non
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"{spec}:2:1: error: name: expected a lowercase slug")
     assert not out.exists()
+
+
+def test_claude_without_a_key_exits_2_naming_the_variable(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "teamspec", "build", "specs/minimal.yaml", "--executor", "claude",
+                           "-o", str(out)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "error: the claude executor needs an Anthropic API key: set ANTHROPIC_API_KEY "
+        "(export ANTHROPIC_API_KEY=...), or build without Claude: --executor offline "
+        "(or replay a recorded build with --replay DIR)\n"
+    )
+    assert not out.exists()
