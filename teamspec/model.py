@@ -339,6 +339,7 @@ class Plan:
     workers: int = 1
     schedule: Mapping[str, ScheduledContract] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    planning_cost_usd: float = 0.0  # Claude calls made while analysing and designing
 
     def contract(self, contract_id: str) -> Contract:
         for c in self.contracts:

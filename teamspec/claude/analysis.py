@@ -474,8 +474,10 @@ def plan_with_claude(
 
     async def go() -> Plan:
         try:
-            return await plan_async(loaded, the_client, workers=workers, refine=refine,
+            plan = await plan_async(loaded, the_client, workers=workers, refine=refine,
                                     cache=cache)
+            # the planning calls count toward the build's cost and budget
+            return replace(plan, planning_cost_usd=the_client.budget.spent_usd)
         finally:
             if own:
                 await the_client.aclose()

@@ -127,7 +127,7 @@ def build_report(
     judged = [(r.effort_hours, r.quality) for r in results.values() if r.quality is not None]
     overall = overall_quality(judged) if judged or not results else None
     threshold = spec.constraints.quality_threshold
-    cost = sum(r.usage.cost_usd for r in results.values() if r.usage is not None)
+    cost = plan.planning_cost_usd + sum(r.usage.cost_usd for r in results.values() if r.usage is not None)
     integration_findings = [
         f.to_dict() for r in results.values() for f in r.findings if f.check in CONFORMANCE_CHECKS
     ]
@@ -169,6 +169,7 @@ def build_report(
         "predicted": predicted(plan),
         "quality": {"overall": overall, "threshold": threshold, "passed": passed},
         "cost_usd": round(cost, 6),
+        "planning_cost_usd": round(plan.planning_cost_usd, 6),
         "budget_usd": spec.constraints.budget_usd,
         "budget_exceeded": budget_exceeded,
         "integration": {"verified": verified, "findings": integration_findings},

@@ -325,7 +325,7 @@ class Engine:
         self.interrupted = False
         self.budget_exceeded = False
         self.stop_reason = ""
-        self.cost = 0.0
+        self.cost = plan.planning_cost_usd  # planning calls count toward budget_usd
         self.t0 = time.monotonic()
         self.wall0 = time.time()
         self.t_exec = self.t0

@@ -188,3 +188,14 @@ def test_the_fallback_warning_reaches_the_build_report(api_env: FakeAnthropic, s
     assert res.results["requirements"].status == "succeeded"
     md = (tmp_path / "out" / ".teamspec" / "report.md").read_text()
     assert f"- Claude requirement analysis failed ({why}); used the heuristic analysis" in md
+
+
+def test_planning_calls_count_toward_the_reported_cost(api_env: FakeAnthropic, tmp_path: Path) -> None:
+    from teamspec.engine.runner import build
+
+    api_env.handler = diligent_model
+    plan = plan_with_claude(MINIMAL, reuse=False)
+    assert plan.planning_cost_usd > 0
+    res = build(plan, out=tmp_path / "out", only=["requirements"], executor="offline", backoff_s=0.01)
+    assert res.report["planning_cost_usd"] == round(plan.planning_cost_usd, 6)
+    assert res.report["cost_usd"] == round(plan.planning_cost_usd, 6)  # offline contracts cost nothing
