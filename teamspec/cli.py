@@ -224,7 +224,6 @@ def cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_personas(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """List the persona catalog (and the spec's own personas with --spec)."""
     from teamspec.catalog import load_catalog
-
     from teamspec.model import Persona
 
     extra: tuple[Persona, ...] = ()

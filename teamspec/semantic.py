@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from teamspec.errors import Diagnostic, InterfaceError, Severity
-from teamspec.model import ContractSpec, PathKey, Spec, format_path
+from teamspec.model import PathKey, Spec, format_path
 
 __all__ = ["check_semantics", "find_cycles"]
 

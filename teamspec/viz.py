@@ -697,64 +697,98 @@ def dag_figure(
 # ------------------------------------------------------------------ Gantt
 
 
-def _draw_gantt(
-    container: Container,
-    size: tuple[float, float],
-    bars: Sequence[_Bar],
-    lanes: int,
-    unit: str,
-    title: str,
-    legend: Mapping[str, str],
-    note: str = "",
-) -> None:
-    from matplotlib.patches import Patch, Rectangle
+class _GanttArtists:
+    """A Gantt chart's artists, made once and updated in place.
 
-    width, height = size
-    rows, per_row = _legend_shape(len(legend), width)
-    legend_h = rows * _LEGEND_ROW + 0.2 + (0.25 if note else 0.0)
-    bottom = legend_h + 0.45  # x tick labels and axis label
-    left, right = 0.9, 0.3
-    ax: Axes = container.add_axes(
-        (left / width, bottom / height, (width - left - right) / width,
-         (height - bottom - _TITLE_H) / height)
-    )
-    end = max((b.finish for b in bars), default=1.0) or 1.0
-    inches_per_unit = (width - left - right) / (end * 1.02)
-    ax.set_xlim(0.0, end * 1.02)
-    ax.set_ylim(lanes - 0.5, -0.5)
-    ax.set_yticks(range(lanes), [f"worker {i}" for i in range(lanes)], fontsize=8)
-    ax.set_xlabel(unit, fontsize=8)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.grid(axis="x", color="#dddddd", lw=0.6)
-    ax.set_axisbelow(True)
-    for spine in ("top", "right"):
-        ax.spines[spine].set_visible(False)
-    for bar in bars:
-        rect = Rectangle(
-            (bar.start, bar.lane - 0.38), max(bar.finish - bar.start, end * 0.004), 0.76,
-            facecolor=bar.color, edgecolor="white", lw=0.8, gid=f"bar:{bar.id}",
-        )
-        ax.add_artist(rect)  # limits are set above: skip add_patch's bookkeeping
-        label = _fit_label(bar.id, (bar.finish - bar.start) * inches_per_unit - 0.08, 7.0)
-        if label:
-            text = ax.text(
-                bar.start + (bar.finish - bar.start) / 2, bar.lane, label, ha="center",
-                va="center", fontsize=7, color=_text_color(bar.color), clip_on=True,
-            )
-            text.set_clip_path(rect)
-    container.text(
-        0.5, 1 - (_TITLE_H / 2) / height, title, ha="center", va="center",
-        fontsize=11, weight="bold",
-    )
-    handles = [Patch(facecolor=c, edgecolor="white", label=k.replace("_", " ")) for k, c in legend.items()]
-    if handles:
-        container.legend(
+    The axes, the grid, the legend and the note are made here; :meth:`update`
+    sets everything that depends on the schedule: the axes' position (the
+    lane count sets the figure height), the limits and lane ticks, the bars
+    (one ``PolyCollection``, gid ``bars``, one path per bar in ``bar_ids``
+    order), the bar labels (a pool of ``Text`` artists, reused; a bar too
+    narrow for even a shortened label gets none) and the title. A static
+    figure updates once; :class:`ScheduleCanvas` updates the same artists for
+    every new plan instead of building a figure per slider move.
+    """
+
+    def __init__(self, container: Container, width: float, legend: Mapping[str, str],
+                 note: str = "") -> None:
+        from matplotlib.collections import PolyCollection
+        from matplotlib.patches import Patch
+
+        self.container = container
+        self.key: tuple[Any, ...] = (width, tuple(legend.items()), note)
+        rows, per_row = _legend_shape(len(legend), width)
+        self.note_h = 0.25 if note else 0.0
+        self.legend_h = rows * _LEGEND_ROW + 0.2 + self.note_h
+        ax: Axes = container.add_axes((0.0, 0.0, 1.0, 1.0))
+        self.ax = ax
+        ax.tick_params(axis="both", labelsize=8)
+        ax.grid(axis="x", color="#dddddd", lw=0.6)
+        ax.set_axisbelow(True)
+        for spine in ("top", "right"):
+            ax.spines[spine].set_visible(False)
+        self.bars = PolyCollection([], edgecolors="white", linewidths=0.8, gid="bars")
+        ax.add_collection(self.bars, autolim=False)  # limits are set by update()
+        self.bar_ids: tuple[str, ...] = ()
+        self.labels: list[Any] = []  # Text pool, one per labelled bar
+        self.title = container.text(0.5, 1.0, "", ha="center", va="center", fontsize=11,
+                                    weight="bold")
+        handles = [Patch(facecolor=c, edgecolor="white", label=k.replace("_", " "))
+                   for k, c in legend.items()]
+        self.legend = container.legend(
             handles=handles, loc="lower center", ncol=per_row, fontsize=8, frameon=False,
-            bbox_to_anchor=(0.5, (0.25 if note else 0.0) / height), borderaxespad=0.3,
-        )
-    if note:
-        container.text(0.5, 0.12 / height, note, ha="center", va="center", fontsize=7,
-                       color="#555555")
+            bbox_to_anchor=(0.5, 0.0), borderaxespad=0.3,
+        ) if handles else None
+        self.note = container.text(0.5, 0.0, note, ha="center", va="center", fontsize=7,
+                                   color="#555555") if note else None
+
+    def update(self, g: _Gantt, size: tuple[float, float]) -> None:
+        width, height = size
+        bottom = self.legend_h + 0.45  # x tick labels and axis label
+        left, right = 0.9, 0.3
+        ax = self.ax
+        ax.set_position((left / width, bottom / height, (width - left - right) / width,
+                         (height - bottom - _TITLE_H) / height))
+        end = max((b.finish for b in g.bars), default=1.0) or 1.0
+        inches_per_unit = (width - left - right) / (end * 1.02)
+        ax.set_xlim(0.0, end * 1.02)
+        ax.set_ylim(g.lanes - 0.5, -0.5)
+        ax.set_yticks(range(g.lanes), [f"worker {i}" for i in range(g.lanes)], fontsize=8)
+        ax.set_xlabel(g.unit, fontsize=8)
+        verts = []
+        for b in g.bars:
+            x0, x1 = b.start, b.start + max(b.finish - b.start, end * 0.004)
+            y0, y1 = b.lane - 0.38, b.lane + 0.38
+            verts.append(((x0, y0), (x0, y1), (x1, y1), (x1, y0)))
+        self.bars.set_verts(verts)
+        self.bars.set_facecolor([b.color for b in g.bars])
+        self.bar_ids = tuple(b.id for b in g.bars)
+        used = 0
+        for b in g.bars:
+            label = _fit_label(b.id, (b.finish - b.start) * inches_per_unit - 0.08, 7.0)
+            if not label:
+                continue
+            if used == len(self.labels):
+                self.labels.append(ax.text(0.0, 0.0, "", ha="center", va="center", fontsize=7,
+                                           clip_on=True))
+            text = self.labels[used]
+            text.set_position((b.start + (b.finish - b.start) / 2, b.lane))
+            text.set_text(label)
+            text.set_color(_text_color(b.color))
+            text.set_visible(True)
+            used += 1
+        for text in self.labels[used:]:
+            text.set_visible(False)
+        self.title.set_text(g.title)
+        self.title.set_y(1 - (_TITLE_H / 2) / height)
+        if self.legend is not None:
+            self.legend.set_bbox_to_anchor((0.5, self.note_h / height))
+        if self.note is not None:
+            self.note.set_y(0.12 / height)
+
+
+def _draw_gantt(container: Container, size: tuple[float, float], g: _Gantt) -> None:
+    _GanttArtists(container, size[0], g.legend, g.note).update(g, size)
 
 
 def _gantt_size(lanes: int, legend: int, note: bool, width: float = 10.0) -> tuple[float, float]:
@@ -799,7 +833,7 @@ def predicted_gantt_figure(plan: Plan) -> Figure:
     g = _plan_gantt(plan)
     size = _gantt_size(g.lanes, len(g.legend), bool(g.note))
     fig = _new_figure(*size)
-    _draw_gantt(fig, size, g.bars, g.lanes, g.unit, g.title, g.legend, g.note)
+    _draw_gantt(fig, size, g)
     return fig
 
 
@@ -848,7 +882,7 @@ def gantt_figure(report: Mapping[str, Any] | str | Path) -> Figure:
     g = _report_gantt(_as_report(report))
     size = _gantt_size(g.lanes, len(g.legend), bool(g.note))
     fig = _new_figure(*size)
-    _draw_gantt(fig, size, g.bars, g.lanes, g.unit, g.title, g.legend, g.note)
+    _draw_gantt(fig, size, g)
     return fig
 
 
@@ -916,38 +950,62 @@ def _report_panel(report: Mapping[str, Any]) -> _Panel:
     return _Panel(title, tuple(rows), "s")
 
 
+def _panels_shape(panels: Sequence[_Panel]) -> tuple[tuple[int, str], ...]:
+    return tuple((len(p.rows), p.fmt) for p in panels)
+
+
+class _PanelArtists:
+    """The savings panels' artists, made once for a shape (rows and unit
+    per panel) and updated in place: bar lengths and colours, row labels,
+    value labels, limits and titles."""
+
+    def __init__(self, container: Container, size: tuple[float, float],
+                 shape: tuple[tuple[int, str], ...]) -> None:
+        width, height = size
+        self.key: tuple[Any, ...] = (size, shape)
+        n = len(shape)
+        left, right, gap = 2.1, 0.8, 0.35
+        each_w = (width - left - right - (n - 1) * (left + gap)) / n
+        self.panels: list[tuple[Axes, list[Any], list[Any]]] = []  # (axes, bars, value texts)
+        for i, (rows, fmt) in enumerate(shape):
+            x0 = left + i * (each_w + left + gap)
+            ax: Axes = container.add_axes(
+                (x0 / width, 0.45 / height, each_w / width, (height - 0.45 - _TITLE_H) / height)
+            )
+            bars = list(ax.barh(range(rows), [0.0] * rows, height=0.6))
+            ax.set_ylim(max(rows, 1) - 0.5, -0.5)
+            if not rows:
+                ax.set_axis_off()
+                ax.text(0.5, 0.5, "no timing recorded", transform=ax.transAxes, ha="center",
+                        va="center", fontsize=9, color="#555555")
+            ax.tick_params(axis="both", labelsize=8)
+            ax.set_xlabel("hours" if fmt == "h" else "seconds", fontsize=8)
+            for spine in ("top", "right"):
+                ax.spines[spine].set_visible(False)
+            texts = [ax.text(0.0, k, "", va="center", fontsize=8) for k in range(rows)]
+            self.panels.append((ax, bars, texts))
+
+    def update(self, panels: Sequence[_Panel]) -> None:
+        for (ax, bars, texts), panel in zip(self.panels, panels, strict=True):
+            values = [r[1] for r in panel.rows]
+            base = panel.rows[0][1] if panel.rows and panel.rows[0][1] > 0 else None
+            for bar, (_label, value, color) in zip(bars, panel.rows, strict=True):
+                bar.set_width(value)
+                bar.set_facecolor(color)
+            ax.set_yticks(range(len(values)), [r[0] for r in panel.rows], fontsize=8)
+            top = max(values, default=1.0) or 1.0
+            ax.set_xlim(0.0, top * 1.35)
+            ax.set_title(panel.title, fontsize=10, weight="bold")
+            for k, (text, value) in enumerate(zip(texts, values, strict=True)):
+                label = _hours(value) if panel.fmt == "h" else _seconds(value)
+                if base:
+                    label += f" ({value / base:.0%})"
+                text.set_position((value + top * 0.02, k))
+                text.set_text(label)
+
+
 def _draw_panels(container: Container, size: tuple[float, float], panels: Sequence[_Panel]) -> None:
-    width, height = size
-    n = len(panels)
-    left, right, gap = 2.1, 0.8, 0.35
-    each_w = (width - left - right - (n - 1) * (left + gap)) / n
-    for i, panel in enumerate(panels):
-        x0 = left + i * (each_w + left + gap)
-        ax: Axes = container.add_axes(
-            (x0 / width, 0.45 / height, each_w / width, (height - 0.45 - _TITLE_H) / height)
-        )
-        labels = [r[0] for r in panel.rows]
-        values = [r[1] for r in panel.rows]
-        base = panel.rows[0][1] if panel.rows and panel.rows[0][1] > 0 else None
-        ax.barh(range(len(values)), values, color=[r[2] for r in panel.rows], height=0.6)
-        ax.set_yticks(range(len(values)), labels, fontsize=8)
-        ax.set_ylim(max(len(values), 1) - 0.5, -0.5)
-        if not values:
-            ax.set_axis_off()
-            ax.text(0.5, 0.5, "no timing recorded", transform=ax.transAxes, ha="center",
-                    va="center", fontsize=9, color="#555555")
-        top = max(values, default=1.0) or 1.0
-        ax.set_xlim(0.0, top * 1.35)
-        ax.tick_params(axis="x", labelsize=8)
-        ax.set_xlabel("hours" if panel.fmt == "h" else "seconds", fontsize=8)
-        ax.set_title(panel.title, fontsize=10, weight="bold")
-        for spine in ("top", "right"):
-            ax.spines[spine].set_visible(False)
-        for k, value in enumerate(values):
-            text = _hours(value) if panel.fmt == "h" else _seconds(value)
-            if base:
-                text += f" ({value / base:.0%})"
-            ax.text(value + top * 0.02, k, text, va="center", fontsize=8)
+    _PanelArtists(container, size, _panels_shape(panels)).update(panels)
 
 
 def _savings_panels(plan: Plan | None, report: Mapping[str, Any] | None) -> list[_Panel]:
@@ -1096,7 +1154,7 @@ def _stack(parts: Sequence[_Part], width: float) -> Figure:
 
 def _gantt_part(g: _Gantt, width: float) -> _Part:
     def draw(c: Container, size: tuple[float, float]) -> None:
-        _draw_gantt(c, size, g.bars, g.lanes, g.unit, g.title, g.legend, g.note)
+        _draw_gantt(c, size, g)
 
     return _gantt_size(g.lanes, len(g.legend), bool(g.note), width), draw
 

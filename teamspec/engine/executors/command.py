@@ -134,24 +134,46 @@ def _which(program: str) -> str | None:
     return _WHICH[key]
 
 
-def command_argv(template: str, values: Mapping[str, str]) -> tuple[list[str], bool]:
-    """``(argv, via_shell)`` for a ``run:`` template (see the module docstring)."""
+_PARSED: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {}
+
+
+def _parse(template: str) -> tuple[tuple[str, ...], bool]:
+    """``(parts, via_shell)`` of a template, placeholders not yet substituted
+    (cached: a build runs the same templates many times)."""
+    key = (template, os.environ.get("PATH", ""))
+    hit = _PARSED.get(key)
+    if hit is not None:
+        return hit
     bare = _PLACEHOLDER.sub("", template)
     needs_shell = any(c in _SHELL_CHARS for c in bare)
-    argv: list[str] = []
+    parts: tuple[str, ...] = ()
     if not needs_shell:
         try:
-            parts = shlex.split(template)
+            parts = tuple(shlex.split(template))
         except ValueError:
             needs_shell = True
         else:
             if not parts or _ENV_ASSIGN.match(parts[0]) or _which(parts[0]) is None:
                 needs_shell = True
-            else:
-                argv = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], p) for p in parts]
-    if needs_shell:
-        return ["/bin/sh", "-c", _shell_form(template)], True
-    return argv, False
+    hit = ("/bin/sh", "-c", _shell_form(template)) if needs_shell else parts, needs_shell
+    if len(_PARSED) < 4096:
+        _PARSED[key] = hit
+    return hit
+
+
+def command_argv(template: str, values: Mapping[str, str]) -> tuple[list[str], bool]:
+    """``(argv, via_shell)`` for a ``run:`` template (see the module docstring)."""
+    parts, via_shell = _parse(template)
+    if via_shell or "{" not in template:
+        return list(parts), via_shell
+    return [_PLACEHOLDER.sub(lambda m: values[m.group(1)], p) for p in parts], False
+
+
+def program_path(argv: list[str]) -> str | None:
+    """The file to execute for ``argv`` (searched on ``PATH`` unless it
+    holds a ``/``); None when not found."""
+    name = argv[0]
+    return name if "/" in name else _which(name)
 
 
 def command_env(values: Mapping[str, str]) -> dict[str, str]:
@@ -161,7 +183,7 @@ def command_env(values: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def tail(path: Path, lines: int = TAIL_LINES) -> tuple[str, ...]:
+def tail(path: Path | str, lines: int = TAIL_LINES) -> tuple[str, ...]:
     try:
         with open(path, "rb") as f:
             f.seek(0, os.SEEK_END)
@@ -245,8 +267,8 @@ class _Run:
 async def run_command(
     template: str,
     values: Mapping[str, str],
-    cwd: Path,
-    log_path: Path,
+    cwd: Path | str,
+    log_path: Path | str,
     *,
     header: str = "",
     append: bool = False,
@@ -263,18 +285,22 @@ async def run_command(
 
     if argv is None:
         argv = command_argv(template, values)[0]
-    spawner = await get_spawner()
+    spawner = get_spawner()
     if spawner is not None:
-        log_path.parent.mkdir(parents=True, exist_ok=True)
+        program = program_path(argv)
+        if program is None:
+            return None, f"cannot start {argv[0]!r}: no such program"
         try:
             code = await spawner.run(argv, cwd, {env_var(k): v for k, v in values.items()},
-                                     log_path, header, append, KILL_GRACE_S)
+                                     log_path, header, append, KILL_GRACE_S, program)
         except SpawnError as exc:
             if exc.kind == "log":
                 return None, f"cannot write the log {log_path}: {exc.message}"
+            if exc.kind == "lost":
+                return None, f"{argv[0]!r} ran, but {exc.message}"
             return None, f"cannot start {argv[0]!r}: {exc.message}"
         return code, ""
-    run = _Run(argv, cwd, command_env(values), log_path, header, append)
+    run = _Run(argv, Path(cwd), command_env(values), Path(log_path), header, append)
     fut = asyncio.get_running_loop().run_in_executor(_pool(), run)
     try:
         return await asyncio.shield(fut)
@@ -330,9 +356,9 @@ class CommandExecutor:
         before = tree.snapshot()
         header = f"# teamspec: contract {c.id}, attempt {job.attempt}: {c.run}\n"
         argv, via_shell = command_argv(c.run, values)
-        code, error = await run_command(c.run, values, job.out_dir, job.log_path, header=header,
+        code, error = await run_command(c.run, values, job.out_dir, job.log_file, header=header,
                                         append=job.attempt > 1, argv=argv)
-        outcome = classify(code, error, via_shell, tail(job.log_path))
+        outcome = classify(code, error, via_shell, tail(job.log_file))
         if code is not None:
             foreign = job.foreign
             try:
