@@ -15,7 +15,10 @@ come from :mod:`teamspec.viz`, rendered to PNG into ``ipywidgets.Image``.
 Re-planning is cheap: the explorer keeps the analysis and the design of the
 first plan and only re-runs :func:`teamspec.planning.plan_design` with the
 new worker count. Only the visible tab is redrawn at once; the others are
-redrawn when they are selected.
+redrawn when they are selected. The schedule and savings tabs keep one
+figure each (:class:`teamspec.viz.ScheduleCanvas`, :class:`teamspec.viz.SavingsCanvas`)
+updated in place for each new plan: a slider move on 100 contracts costs
+tens of milliseconds (``benchmarks/bench_widgets.py``).
 """
 
 from __future__ import annotations
@@ -418,6 +421,7 @@ class PlanExplorer:
     TITLES = ("DAG", "Predicted schedule", "Savings")
 
     def __init__(self, spec: str | Path | Spec | Plan, *, workers: int | None = None) -> None:
+        from teamspec import viz
         from teamspec.model import Design, Plan
         from teamspec.planning import make_plan, plan_design
 
@@ -438,6 +442,10 @@ class PlanExplorer:
         self.plan: Plan = plan if plan is not None else replan(int(workers or first.workers))
         self._stale: set[str] = set()
         self._lock = threading.Lock()
+        # the schedule and savings figures are kept and updated in place on
+        # every slider move (a new figure per move is too slow for 100 contracts)
+        self._schedule = viz.ScheduleCanvas(dpi=_DPI)
+        self._savings = viz.SavingsCanvas(dpi=_DPI)
 
         n = len(self.plan.contracts)
         self.workers = w.IntSlider(
@@ -466,17 +474,17 @@ class PlanExplorer:
         self.picker.observe(lambda _change: self._show_details(), names="value")
 
     # -- drawing
-    def _figure(self, name: str) -> Figure:
+    def _picture(self, name: str) -> bytes:
         from teamspec import viz
 
-        if name == "dag":
-            return viz.dag_figure(self.plan)
         if name == "schedule":
-            return viz.predicted_gantt_figure(self.plan)
-        return viz.savings_figure(self.plan)
+            return self._schedule.png(self.plan)
+        if name == "savings":
+            return self._savings.png(self.plan)
+        return _png(viz.dag_figure(self.plan))
 
     def _draw(self, name: str) -> None:
-        self.images[name].value = _png(self._figure(name))
+        self.images[name].value = self._picture(name)
         self._stale.discard(name)
 
     def _draw_all(self) -> None:

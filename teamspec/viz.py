@@ -14,7 +14,16 @@ displays itself as a PNG. The pictures:
 - :func:`savings_figure` — sequential vs predicted / measured vs lower bound;
 - :func:`quality_figure` — fulfillment, checks and quality per contract;
 - :func:`plan_png` / :func:`report_png` — the composites behind
-  ``teamspec plan --png`` and ``teamspec report --png``.
+  ``teamspec plan --png`` and ``teamspec report --png``;
+- :class:`ScheduleCanvas` / :class:`SavingsCanvas` — the predicted schedule
+  and the savings of a plan that changes (the plan explorer's workers
+  slider): one figure kept and updated in place, the same picture as the
+  static figure at the same dpi.
+
+The Gantt charts draw their bars as one ``PolyCollection`` and their many
+short labels (bar ids, lane names, legend entries) with a label layer that
+blits a cached bitmap per label on Agg (real text on PDF or SVG): a chart
+of a hundred contracts redraws in tens of milliseconds.
 
 Layout of the DAG: each topological generation is a column, left to right;
 inside a column nodes are ordered by the barycenter of their predecessors
@@ -36,7 +45,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +66,8 @@ __all__ = [
     "PLAN_PARTS",
     "REPORT_PARTS",
     "STATUS_COLORS",
+    "SavingsCanvas",
+    "ScheduleCanvas",
     "dag_figure",
     "gantt_figure",
     "load_report",
@@ -697,32 +708,193 @@ def dag_figure(
 # ------------------------------------------------------------------ Gantt
 
 
+@cache
+def _label_layer_class() -> type[Any]:
+    """An artist drawing many one-line labels: ``(x, y, text, colour)``
+    items in the artist's transform, vertically centred on ``y`` and aligned
+    on ``x`` by ``ha`` (what one ``ax.text(x, y, s, ha=ha, va="center")``
+    per label draws).
+
+    On Agg each distinct label is rendered once per (text, size, colour,
+    dpi) to a small bitmap (:func:`_label_bitmap`) and blitted. matplotlib
+    3.11 lays out and renders text glyph by glyph, about a millisecond per
+    ``Text`` on every draw, which a Gantt chart of a hundred labelled bars
+    redrawn on each slider move cannot afford. Other renderers (PDF, SVG)
+    get real ``Text`` artists, so vector output keeps vector text.
+    """
+    from matplotlib.artist import Artist
+    from matplotlib.backend_bases import RendererBase
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.colors import to_rgba
+    from matplotlib.text import Text
+
+    class LabelLayer(Artist):
+        def __init__(self, fontsize: float, ha: str = "center") -> None:
+            super().__init__()
+            self.fontsize = fontsize
+            self.ha = ha
+            self.items: tuple[tuple[float, float, str, str], ...] = ()
+            self.set_zorder(3)  # above bars and patches, like Text
+
+        def set_items(self, items: Iterable[tuple[float, float, str, str]]) -> None:
+            self.items = tuple(items)
+            self.stale = True
+
+        def draw(self, renderer: RendererBase) -> None:
+            if not self.get_visible() or not self.items:
+                return
+            clip = self.get_clip_box() if self.get_clip_on() else None
+            if not isinstance(renderer, RendererAgg):
+                figure = self.figure
+                assert figure is not None
+                for x, y, text, color in self.items:
+                    label = Text(x, y, text, ha=self.ha, va="center", fontsize=self.fontsize,
+                                 color=color, transform=self.get_transform(),
+                                 clip_on=clip is not None)
+                    label.set_figure(figure)
+                    if clip is not None:
+                        label.set_clip_box(clip)
+                    label.draw(renderer)
+                return
+            points = self.get_transform().transform([(x, y) for x, y, _t, _c in self.items])
+            gc = renderer.new_gc()
+            if clip is not None:
+                gc.set_clip_rectangle(clip)
+            for (px, py), (_x, _y, text, color) in zip(points, self.items, strict=True):
+                image, width, dy = _label_bitmap(text, self.fontsize, to_rgba(color), renderer.dpi)
+                dx = -width / 2 if self.ha == "center" else (-width if self.ha == "right" else 0.0)
+                renderer.draw_image(gc, round(px + dx - 1.0), round(py + dy), image)
+            gc.restore()
+
+    return LabelLayer
+
+
+@lru_cache(maxsize=4096)
+def _label_bitmap(
+    text: str, size: float, rgba: tuple[float, float, float, float], dpi: float
+) -> tuple[Any, float, float]:
+    """``text`` rendered by Agg at ``size`` points and ``dpi``, with a pixel
+    of room all round: an RGBA image (rows bottom to top, as ``draw_image``
+    takes them), the text's width and the offset of the image's bottom from
+    the height the text is centred on. The vertical box is matplotlib's
+    ``va="center"`` box (the line's height and descent, at least those of
+    "lp"), so labels of one size share a baseline."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(size=size)
+    probe = _probe_renderer(dpi)
+    w, h, d = probe.get_text_width_height_descent(text, prop, ismath=False)
+    _w, lp_h, lp_d = probe.get_text_width_height_descent("lp", prop, ismath=False)
+    box_h, box_d = max(h, lp_h), max(d, lp_d)
+    width, height = math.ceil(w) + 2, math.ceil(h) + 2
+    renderer: Any = RendererAgg(width, height, dpi)  # type: ignore[no-untyped-call]
+    gc = renderer.new_gc()
+    renderer.draw_text(gc, 1.0, height - 1.0 - d, text, prop, 0.0)  # y: the baseline, downwards
+    gc.restore()
+    alpha = np.asarray(renderer.buffer_rgba())[::-1, :, 3]
+    image = np.empty((*alpha.shape, 4), dtype=np.uint8)
+    image[..., :3] = [round(255 * c) for c in rgba[:3]]
+    image[..., 3] = (alpha.astype(np.float32) * rgba[3]).round().astype(np.uint8)
+    # the baseline is box_d above the box's bottom (the centre - box_h / 2);
+    # the image's bottom row is 1 + d below the baseline
+    return image, w, -box_h / 2 + box_d - 1.0 - d
+
+
+@cache
+def _probe_renderer(dpi: float) -> Any:
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(4, 4, dpi)  # type: ignore[no-untyped-call]
+
+
+def _fix_axis_labels(ax: Axes, container: Container, tick_size: float) -> None:
+    """Put the x axis label a fixed distance under the axes (under tick
+    labels of ``tick_size`` points) and the y label left of it, instead of
+    letting matplotlib measure every tick label on each draw to place them
+    (where it would place them with ticks and labels of these sizes)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.transforms import ScaledTranslation
+
+    _w, lp_h, _d = _probe_renderer(72.0).get_text_width_height_descent(
+        "lp", FontProperties(size=tick_size), ismath=False)
+    below = (3.5 + 3.5 + lp_h + 4.0) / 72  # tick, pad, tick label, label pad (points)
+    ax.xaxis.set_label_coords(
+        0.5, 0.0, transform=ax.transAxes + ScaledTranslation(0.0, -below, container.dpi_scale_trans)
+    )
+    ax.yaxis.set_label_coords(
+        0.0, 0.5, transform=ax.transAxes + ScaledTranslation(-0.5, 0.0, container.dpi_scale_trans)
+    )
+
+
+class _Legend:
+    """A legend of colour swatches in a grid of ``_LEGEND_ENTRY_W`` by
+    ``_LEGEND_ROW`` inch cells, centred at the bottom of a container, above
+    ``bottom`` inches: one ``PolyCollection`` and one label layer instead of
+    matplotlib's ``Legend`` (whose layout costs tens of milliseconds on each
+    draw; the Gantt chart is redrawn on each slider move)."""
+
+    def __init__(self, container: Container, entries: Mapping[str, str], edge: str) -> None:
+        from matplotlib.collections import PolyCollection
+
+        self.entries = tuple(entries.items())
+        self.swatches = PolyCollection([], facecolors=[c for _k, c in self.entries],
+                                       edgecolors=edge, linewidths=0.8,
+                                       transform=container.transSubfigure)
+        self.labels = _label_layer_class()(8.0, "left")
+        self.labels.set_transform(container.transSubfigure)
+        container.add_artist(self.swatches)
+        container.add_artist(self.labels)
+
+    def update(self, size: tuple[float, float], bottom: float) -> None:
+        width, height = size
+        rows, per_row = _legend_shape(len(self.entries), width)
+        cols = min(per_row, len(self.entries))
+        left = (width - cols * _LEGEND_ENTRY_W) / 2
+        top = bottom + 0.1 + rows * _LEGEND_ROW
+        verts = []
+        labels = []
+        for k, (name, _color) in enumerate(self.entries):
+            x = left + (k % per_row) * _LEGEND_ENTRY_W + 0.1
+            y = top - (k // per_row + 0.5) * _LEGEND_ROW
+            x0, x1, y0, y1 = x / width, (x + 0.28) / width, (y - 0.065) / height, (y + 0.065) / height
+            verts.append(((x0, y0), (x0, y1), (x1, y1), (x1, y0)))
+            label = _fit_label(name.replace("_", " "), _LEGEND_ENTRY_W - 0.5, 8.0)
+            labels.append(((x + 0.36) / width, y / height, label, "black"))
+        self.swatches.set_verts(verts)
+        self.labels.set_items(labels)
+
+
 class _GanttArtists:
     """A Gantt chart's artists, made once and updated in place.
 
     The axes, the grid, the legend and the note are made here; :meth:`update`
     sets everything that depends on the schedule: the axes' position (the
-    lane count sets the figure height), the limits and lane ticks, the bars
+    lane count sets the figure height), the limits, the lane names, the bars
     (one ``PolyCollection``, gid ``bars``, one path per bar in ``bar_ids``
-    order), the bar labels (a pool of ``Text`` artists, reused; a bar too
-    narrow for even a shortened label gets none) and the title. A static
-    figure updates once; :class:`ScheduleCanvas` updates the same artists for
-    every new plan instead of building a figure per slider move.
+    order), the bar labels (a label layer; a bar too narrow for even a
+    shortened label gets none) and the title. A static figure updates once;
+    :class:`ScheduleCanvas` updates the same artists for every new plan
+    instead of building a figure per slider move.
     """
 
     def __init__(self, container: Container, width: float, legend: Mapping[str, str],
                  note: str = "") -> None:
         from matplotlib.collections import PolyCollection
-        from matplotlib.patches import Patch
+        from matplotlib.transforms import ScaledTranslation
 
+        layer = _label_layer_class()
         self.container = container
         self.key: tuple[Any, ...] = (width, tuple(legend.items()), note)
-        rows, per_row = _legend_shape(len(legend), width)
+        rows, _per_row = _legend_shape(len(legend), width)
         self.note_h = 0.25 if note else 0.0
         self.legend_h = rows * _LEGEND_ROW + 0.2 + self.note_h
         ax: Axes = container.add_axes((0.0, 0.0, 1.0, 1.0))
         self.ax = ax
-        ax.tick_params(axis="both", labelsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="y", labelleft=False)  # the lane names are a label layer
+        _fix_axis_labels(ax, container, 8.0)
         ax.grid(axis="x", color="#dddddd", lw=0.6)
         ax.set_axisbelow(True)
         for spine in ("top", "right"):
@@ -730,15 +902,18 @@ class _GanttArtists:
         self.bars = PolyCollection([], edgecolors="white", linewidths=0.8, gid="bars")
         ax.add_collection(self.bars, autolim=False)  # limits are set by update()
         self.bar_ids: tuple[str, ...] = ()
-        self.labels: list[Any] = []  # Text pool, one per labelled bar
+        self.labels = layer(7.0, "center")
+        ax.add_artist(self.labels)  # clipped to the axes
+        # lane names where y tick labels go: tick length + pad (3.5 + 3.5 points) left
+        self.lanes = layer(8.0, "right")
+        self.lanes.set_transform(
+            ax.get_yaxis_transform() + ScaledTranslation(-7 / 72, 0, container.dpi_scale_trans)
+        )
+        self.lanes.set_clip_on(False)
+        ax.add_artist(self.lanes)
         self.title = container.text(0.5, 1.0, "", ha="center", va="center", fontsize=11,
                                     weight="bold")
-        handles = [Patch(facecolor=c, edgecolor="white", label=k.replace("_", " "))
-                   for k, c in legend.items()]
-        self.legend = container.legend(
-            handles=handles, loc="lower center", ncol=per_row, fontsize=8, frameon=False,
-            bbox_to_anchor=(0.5, 0.0), borderaxespad=0.3,
-        ) if handles else None
+        self.legend = _Legend(container, legend, "white") if legend else None
         self.note = container.text(0.5, 0.0, note, ha="center", va="center", fontsize=7,
                                    color="#555555") if note else None
 
@@ -753,7 +928,8 @@ class _GanttArtists:
         inches_per_unit = (width - left - right) / (end * 1.02)
         ax.set_xlim(0.0, end * 1.02)
         ax.set_ylim(g.lanes - 0.5, -0.5)
-        ax.set_yticks(range(g.lanes), [f"worker {i}" for i in range(g.lanes)], fontsize=8)
+        ax.set_yticks(range(g.lanes))
+        self.lanes.set_items((0.0, i, f"worker {i}", "black") for i in range(g.lanes))
         ax.set_xlabel(g.unit, fontsize=8)
         verts = []
         for b in g.bars:
@@ -763,26 +939,17 @@ class _GanttArtists:
         self.bars.set_verts(verts)
         self.bars.set_facecolor([b.color for b in g.bars])
         self.bar_ids = tuple(b.id for b in g.bars)
-        used = 0
+        labels = []
         for b in g.bars:
             label = _fit_label(b.id, (b.finish - b.start) * inches_per_unit - 0.08, 7.0)
-            if not label:
-                continue
-            if used == len(self.labels):
-                self.labels.append(ax.text(0.0, 0.0, "", ha="center", va="center", fontsize=7,
-                                           clip_on=True))
-            text = self.labels[used]
-            text.set_position((b.start + (b.finish - b.start) / 2, b.lane))
-            text.set_text(label)
-            text.set_color(_text_color(b.color))
-            text.set_visible(True)
-            used += 1
-        for text in self.labels[used:]:
-            text.set_visible(False)
+            if label:
+                labels.append((b.start + (b.finish - b.start) / 2, b.lane, label,
+                               _text_color(b.color)))
+        self.labels.set_items(labels)
         self.title.set_text(g.title)
         self.title.set_y(1 - (_TITLE_H / 2) / height)
         if self.legend is not None:
-            self.legend.set_bbox_to_anchor((0.5, self.note_h / height))
+            self.legend.update(size, self.note_h)
         if self.note is not None:
             self.note.set_y(0.12 / height)
 
@@ -979,6 +1146,7 @@ class _PanelArtists:
                 ax.text(0.5, 0.5, "no timing recorded", transform=ax.transAxes, ha="center",
                         va="center", fontsize=9, color="#555555")
             ax.tick_params(axis="both", labelsize=8)
+            _fix_axis_labels(ax, container, 8.0)
             ax.set_xlabel("hours" if fmt == "h" else "seconds", fontsize=8)
             for spine in ("top", "right"):
                 ax.spines[spine].set_visible(False)
@@ -995,7 +1163,7 @@ class _PanelArtists:
             ax.set_yticks(range(len(values)), [r[0] for r in panel.rows], fontsize=8)
             top = max(values, default=1.0) or 1.0
             ax.set_xlim(0.0, top * 1.35)
-            ax.set_title(panel.title, fontsize=10, weight="bold")
+            ax.set_title(panel.title, fontsize=10, weight="bold", y=1.0)  # fixed: not measured
             for k, (text, value) in enumerate(zip(texts, values, strict=True)):
                 label = _hours(value) if panel.fmt == "h" else _seconds(value)
                 if base:
@@ -1118,6 +1286,74 @@ def quality_figure(report: Mapping[str, Any] | str | Path) -> Figure:
     fig = _new_figure(*size)
     _draw_quality(fig, size, rep)
     return fig
+
+
+# ------------------------------------------------------------------ live pictures
+
+
+class ScheduleCanvas:
+    """The predicted schedule of a plan that changes (the plan explorer's
+    workers slider), redrawn in place: one figure whose artists are updated
+    for each new plan (:class:`_GanttArtists`), rendered at ``dpi``.
+
+    ``png(plan)`` always draws ``plan`` (never a cached picture); the PNG is
+    the one :func:`predicted_gantt_figure` gives at the same dpi. The
+    figure is rebuilt only when the legend (the personas) changes.
+    """
+
+    def __init__(self, *, dpi: float = 80.0) -> None:
+        self.dpi = dpi
+        self.figure: Figure | None = None
+        self._artists: _GanttArtists | None = None
+
+    def png(self, plan: Plan) -> bytes:
+        g = _plan_gantt(plan)
+        size = _gantt_size(g.lanes, len(g.legend), bool(g.note))
+        artists = self._artists
+        if artists is None or self.figure is None or artists.key != (size[0], tuple(g.legend.items()), g.note):
+            self.figure = _new_figure(*size, dpi=self.dpi)
+            artists = self._artists = _GanttArtists(self.figure, size[0], g.legend, g.note)
+        else:
+            self.figure.set_size_inches(size, forward=False)
+        artists.update(g, size)
+        return _fast_png(self.figure)
+
+
+class SavingsCanvas:
+    """The savings chart of a plan that changes, redrawn in place (see
+    :class:`ScheduleCanvas`); the PNG is the one :func:`savings_figure`
+    gives at the same dpi."""
+
+    def __init__(self, *, dpi: float = 80.0) -> None:
+        self.dpi = dpi
+        self.figure: Figure | None = None
+        self._artists: _PanelArtists | None = None
+
+    def png(self, plan: Plan) -> bytes:
+        panels = _savings_panels(plan, None)
+        size = _savings_size(panels)
+        shape = _panels_shape(panels)
+        artists = self._artists
+        if artists is None or self.figure is None or artists.key != (size, shape):
+            self.figure = _new_figure(*size, dpi=self.dpi)
+            artists = self._artists = _PanelArtists(self.figure, size, shape)
+        artists.update(panels)
+        return _fast_png(self.figure)
+
+
+def _fast_png(fig: Figure) -> bytes:
+    """``fig`` as PNG at its own dpi: the Agg canvas drawn, then written by
+    Pillow with light compression (a widget picture, redrawn often)."""
+    from PIL import Image
+
+    canvas = fig.canvas
+    canvas.draw()
+    buffer = canvas.buffer_rgba()  # type: ignore[attr-defined]
+    height, width = buffer.shape[:2]
+    image = Image.frombuffer("RGBA", (width, height), buffer, "raw", "RGBA", 0, 1)
+    out = io.BytesIO()
+    image.save(out, format="png", compress_level=1)
+    return out.getvalue()
 
 
 # ------------------------------------------------------------------ composites

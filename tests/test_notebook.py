@@ -176,6 +176,42 @@ def test_moving_the_slider_replans_and_redraws(plan: Plan) -> None:
     assert ex.images["savings"].value != before["savings"]
 
 
+def _pixels(png: bytes) -> Any:
+    import io
+
+    import matplotlib.image as mpimg
+
+    return mpimg.imread(io.BytesIO(png), format="png")
+
+
+@pytest.mark.parametrize(("tab", "name"), [(1, "schedule"), (2, "savings")])
+def test_every_slider_move_shows_the_new_plans_picture(plan: Plan, tab: int, name: str) -> None:
+    """The explorer updates one figure in place per tab; after each move the
+    visible picture is, pixel for pixel, the static figure of the new plan
+    (never the previous plan's), and a tab shown later shows the last plan."""
+    from teamspec import viz
+
+    static = viz.predicted_gantt_figure if name == "schedule" else viz.savings_figure
+    design = Design(plan.team, plan.contracts, plan.blueprint)
+    ex = notebook.PlanExplorer(plan)
+    ex.tabs.selected_index = tab
+    seen = {ex.images[name].value}
+    for workers in (1, 9, 2, 6, 3):
+        ex.workers.value = workers
+        expected = plan_design(plan.spec, plan.analysis, design, workers=workers)
+        assert ex.plan.schedule == expected.schedule
+        got = _pixels(ex.images[name].value)
+        want = _pixels(viz.png_bytes(static(expected), dpi=notebook._DPI))
+        assert got.shape == want.shape and (got == want).all(), workers
+        assert ex.images[name].value not in seen, workers  # a new picture on each move
+        seen.add(ex.images[name].value)
+    other = "savings" if name == "schedule" else "schedule"
+    ex.tabs.selected_index = 3 - tab  # the other tab: drawn for the last plan when shown
+    other_static = viz.savings_figure if name == "schedule" else viz.predicted_gantt_figure
+    assert (_pixels(ex.images[other].value)
+            == _pixels(viz.png_bytes(other_static(ex.plan), dpi=notebook._DPI))).all()
+
+
 def test_hidden_tabs_redraw_when_selected(plan: Plan) -> None:
     ex = notebook.PlanExplorer(plan)
     assert ex.tabs.selected_index == 0

@@ -168,10 +168,101 @@ def test_gantt_figure_from_mapping_file_and_directory(tmp_path: Path) -> None:
                          ("d", tmp_path)):
         fig = viz.gantt_figure(source)
         assert_nontrivial_png(save(fig, tmp_path / f"gantt-{name}.png"))
-        bars = [p for p in fig.axes[0].get_children() if str(p.get_gid()).startswith("bar:")]
-        assert sorted(str(p.get_gid()) for p in bars) == sorted(
-            f"bar:{c['id']}" for c in report["contracts"] if c["started_at"]
+        # one path per contract that ran, spanning its measured seconds (a zero
+        # duration still gets a sliver: 0.4% of the chart); the blocked one has none
+        ran = [c for c in report["contracts"] if c["started_at"]]
+        end = max(c["start_s"] + c["duration_s"] for c in ran)
+        (bars,) = [c for c in fig.axes[0].collections if c.get_gid() == "bars"]
+        spans = sorted((round(float(p.vertices[:, 0].min()), 6), round(float(p.vertices[:, 0].max()), 6))
+                       for p in bars.get_paths())
+        assert spans == sorted(
+            (c["start_s"], round(c["start_s"] + max(c["duration_s"], end * 0.004), 6)) for c in ran
         )
+        assert sorted(_label_texts(fig, 7.0)) == sorted(
+            c["id"] for c in ran if c["duration_s"] >= 0.3)  # wide enough for their ids
+        assert _label_texts(fig, 8.0)[:3] == ["worker 0", "worker 1", "worker 2"]
+
+
+def _label_texts(fig: Any, fontsize: float) -> list[str]:
+    """The texts of a figure's label layers of ``fontsize`` (bar labels: 7;
+    lane names and legend entries: 8), in drawing order."""
+    return [
+        text
+        for artist in [*fig.axes[0].get_children(), *fig.get_children()]
+        if getattr(artist, "fontsize", None) == fontsize and hasattr(artist, "items")
+        for _x, _y, text, _color in artist.items
+    ]
+
+
+def _pixels(png: bytes) -> Any:
+    import io
+
+    import matplotlib.image as mpimg
+
+    return mpimg.imread(io.BytesIO(png), format="png")
+
+
+def replanned(plan: Plan, workers: int) -> Plan:
+    return plan_design(plan.spec, plan.analysis, Design(plan.team, plan.contracts, plan.blueprint),
+                       workers=workers)
+
+
+def test_predicted_gantt_labels_and_legend(plan60: Plan) -> None:
+    fig = viz.predicted_gantt_figure(plan60)
+    (bars,) = [c for c in fig.axes[0].collections if c.get_gid() == "bars"]
+    assert len(bars.get_paths()) == len(plan60.contracts)
+    labels = _label_texts(fig, 7.0)
+    ids = {c.id for c in plan60.contracts}
+    assert len(labels) > len(ids) // 2  # most bars are wide enough for a (shortened) label
+    for label in labels:
+        assert label in ids or ("…" in label and any(
+            i.startswith(label.split("…")[0]) and i.endswith(label.split("…")[1]) for i in ids
+        )), label
+    names = _label_texts(fig, 8.0)
+    assert names[: plan60.workers] == [f"worker {i}" for i in range(plan60.workers)]
+    assert "Backend Developer" in names and "Ml Engineer" in names  # the legend
+
+
+def test_label_layers_stay_text_in_vector_output(plan60: Plan) -> None:
+    import io
+
+    buf = io.StringIO()
+    viz.predicted_gantt_figure(plan60).savefig(buf, format="svg")
+    svg = buf.getvalue()
+    bar_label = _label_texts(viz.predicted_gantt_figure(plan60), 7.0)[0]
+    for text in ("worker 0", "worker 3", bar_label, "Technical Writer"):
+        assert f"<!-- {text} -->" in svg, text  # matplotlib names every text it draws
+
+
+@pytest.mark.parametrize("kind", ["schedule", "savings"])
+def test_canvas_redraws_in_place_exactly_like_a_new_figure(plan60: Plan, kind: str) -> None:
+    """The live canvases keep one figure and update it for each plan: after
+    moves to 12, 1, 7 and 2 workers, the picture for 3 workers is pixel for
+    pixel a new canvas's and the static figure's at the same dpi."""
+    canvas_type = viz.ScheduleCanvas if kind == "schedule" else viz.SavingsCanvas
+    static = viz.predicted_gantt_figure if kind == "schedule" else viz.savings_figure
+    canvas = canvas_type(dpi=80)
+    pictures = {w: canvas.png(replanned(plan60, w)) for w in (12, 1, 7, 2)}
+    figure = canvas.figure
+    assert len(set(pictures.values())) == 4  # a different picture for each plan
+    target = replanned(plan60, 3)
+    got = _pixels(canvas.png(target))
+    assert canvas.figure is figure  # updated in place, not rebuilt
+    assert (got == _pixels(canvas_type(dpi=80).png(target))).all()
+    assert (got == _pixels(viz.png_bytes(static(target), dpi=80))).all()
+    assert got.shape[1] == (800 if kind == "schedule" else 520)
+    if kind == "schedule":  # the figure grows and shrinks with the lanes
+        assert got.shape[0] > _pixels(pictures[2]).shape[0]
+
+
+def test_schedule_canvas_rebuilds_for_another_team(plan60: Plan) -> None:
+    canvas = viz.ScheduleCanvas(dpi=80)
+    canvas.png(plan60)
+    first = canvas.figure
+    other = synthetic_plan(5, seed=3)  # five personas: another legend
+    got = _pixels(canvas.png(other))
+    assert canvas.figure is not first
+    assert (got == _pixels(viz.png_bytes(viz.predicted_gantt_figure(other), dpi=80))).all()
 
 
 def test_savings_figure_plan_report_and_both(tmp_path: Path, plan60: Plan) -> None:
