@@ -1,8 +1,10 @@
 """Fingerprints of a contract's inputs.
 
-A contract's fingerprint is the SHA-256 of named *components*, each itself a
-short hash, so that a changed fingerprint can say *which* input changed
-(``inputs changed: requirement, upstream api``):
+A contract's fingerprint is a set of named *components*, each a short hash,
+so that a changed fingerprint can say *which* input changed (``inputs
+changed: requirement, upstream api``). The state records the components
+(``inputs``, ``upstream``) and a build compares them; :attr:`Fingerprint.digest`
+(one SHA-256 of them all) is computed only when asked for:
 
 ``contract``
     the contract's definition (every field; the interface document by the
@@ -35,6 +37,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from pathlib import PurePath
 from typing import Any
 
+from teamspec.engine.jsonenc import make_encoder
 from teamspec.model import Contract, Deliverable, Interface, Plan
 
 COMPONENTS: tuple[str, ...] = (
@@ -96,7 +99,7 @@ def _deliverables(ds: tuple[Deliverable, ...]) -> list[Any]:
 
 
 _CONTRACT_MEMO: dict[int, tuple[Contract, str]] = {}
-_ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
+_ENCODE = make_encoder(ensure_ascii=True, default=str)
 
 
 def remember_contract_hashes(contracts: Iterable[Contract], hashes: Mapping[str, str]) -> None:
@@ -116,14 +119,15 @@ def contract_hash(c: Contract) -> str:
     if hit is not None and hit[0] is c:
         return hit[1]
     iface = c.interface
-    row = [
-        c.id, c.name, c.type, c.provider, list(c.consumers), c.description,
-        [iface.kind, interface_hash(iface)] if iface is not None else None,
-        c.mock, list(c.depends_on), list(c.uses), c.effort_hours, c.executor, c.run, c.serve,
-        c.timeout_minutes, c.retries, _deliverables(c.deliverables) if c.deliverables else [],
+    # tuples are encoded as JSON arrays, like lists
+    row = (
+        c.id, c.name, c.type, c.provider, c.consumers, c.description,
+        (iface.kind, interface_hash(iface)) if iface is not None else None,
+        c.mock, c.depends_on, c.uses, c.effort_hours, c.executor, c.run, c.serve,
+        c.timeout_minutes, c.retries, _deliverables(c.deliverables) if c.deliverables else (),
         c.origin,
-    ]
-    return short_hash(_ENCODE(row))
+    )
+    return hashlib.sha256(_ENCODE(row).encode()).hexdigest()[:16]
 
 
 _EMPTY_OUTPUTS = hashlib.sha256().hexdigest()[:16]
@@ -144,9 +148,23 @@ def outputs_hash(outputs: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    digest: str
+    """A contract's fingerprint: its components (``inputs``) and the output
+    hashes of its ``depends_on`` (``upstream``). Two fingerprints are equal
+    when both are; the state records both, and a build compares them (no
+    single digest is needed: it would be a hash of these very values)."""
+
     inputs: Mapping[str, str]
     upstream: Mapping[str, str]
+
+    @property
+    def digest(self) -> str:
+        """One SHA-256 of the whole (:func:`combine`), for display."""
+        return combine(self.inputs, self.upstream)
+
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        """Is this the fingerprint recorded in a state record?"""
+        return (self.inputs == record.get("inputs")
+                and self.upstream == (record.get("upstream") or {}))
 
 
 def combine(inputs: Mapping[str, str], upstream: Mapping[str, str]) -> str:
@@ -155,25 +173,24 @@ def combine(inputs: Mapping[str, str], upstream: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _combine_cached(prefix: str, upstream: Mapping[str, str]) -> str:
-    """:func:`combine` with the inputs part already joined (``prefix``)."""
-    if not upstream:
-        return hashlib.sha256(prefix.encode()).hexdigest()
-    text = prefix + ";" + ";".join([f"up:{k}={upstream[k]}" for k in sorted(upstream)])
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 class Fingerprinter:
-    """Computes fingerprints for one plan; per-build constants are hashed once."""
+    """Computes fingerprints for one plan; per-build constants are hashed once.
+
+    Per contract, only its own components (``contract``, ``persona``,
+    ``interfaces``) are computed; the others are shared by every contract
+    with the same executor."""
 
     def __init__(self, plan: Plan, version: str) -> None:
         self.plan = plan
         self.version = version
+        #: (contract id, executor, reads, extra) -> inputs
         self._static: dict[tuple[str, str, frozenset[str], str], dict[str, str]] = {}
+        #: (executor, reads, model, extra) -> the executor-wide components
+        self._const: dict[tuple[str, frozenset[str], str | None, str], dict[str, str]] = {}
         self._plan_level: dict[str, str] = {}
+        self._persona_h: dict[str, str] = {}
         self._personas = {p.id: p for p in plan.team}
         self._contracts = {c.id: c for c in plan.contracts}
-        self._prefix: dict[int, tuple[Mapping[str, str], str]] = {}
 
     def _memo(self, key: str, text: str) -> str:
         got = self._plan_level.get(key)
@@ -182,12 +199,11 @@ class Fingerprinter:
         return got
 
     def _persona_hash(self, pid: str) -> str:
-        key = f"persona:{pid}"
-        got = self._plan_level.get(key)
+        got = self._persona_h.get(pid)
         if got is None:
             persona = self._personas.get(pid)
             got = short_hash(canonical_json(persona)) if persona is not None else ""
-            self._plan_level[key] = got
+            self._persona_h[pid] = got
         return got
 
     def _level(self, name: str) -> str:
@@ -205,6 +221,22 @@ class Fingerprinter:
             self._plan_level[name] = got
         return got
 
+    def _constants(self, executor: str, reads: frozenset[str], model: str | None,
+                   extra: str) -> dict[str, str]:
+        key = (executor, reads, model, extra)
+        got = self._const.get(key)
+        if got is None:
+            exe = executor + (f"|model={model}" if "model" in reads and model else "")
+            if extra:
+                exe += f"|{extra}"
+            got = {"executor": self._memo(f"exe:{exe}", exe),
+                   "version": self._memo("version", self.version)}
+            for name in ("requirement", "analysis", "design"):
+                if name in reads:
+                    got[name] = self._level(name)
+            self._const[key] = got
+        return got
+
     def static_inputs(
         self, contract: Contract, executor: str, reads: frozenset[str], model: str | None,
         extra: str = "",
@@ -214,18 +246,9 @@ class Fingerprinter:
         got = self._static.get(key)
         if got is not None:
             return got
-        exe = executor + (f"|model={model}" if "model" in reads and model else "")
-        if extra:
-            exe += f"|{extra}"
-        inputs = {
-            "contract": contract_hash(contract),
-            "persona": self._persona_hash(contract.provider),
-            "executor": self._memo(f"exe:{exe}", exe),
-            "version": self._memo("version", self.version),
-        }
-        for name in ("requirement", "analysis", "design"):
-            if name in reads:
-                inputs[name] = self._level(name)
+        const = self._constants(executor, reads, model, extra)
+        inputs = {"contract": contract_hash(contract),
+                  "persona": self._persona_hash(contract.provider), **const}
         if contract.uses:
             parts = []
             for u in contract.uses:
@@ -240,12 +263,8 @@ class Fingerprinter:
         upstream: Mapping[str, str], extra: str = "",
     ) -> Fingerprint:
         inputs = self.static_inputs(contract, executor, reads, model, extra)
-        prefix = self._prefix.get(id(inputs))
-        if prefix is None or prefix[0] is not inputs:
-            prefix = (inputs, ";".join([f"{k}={inputs[k]}" for k in sorted(inputs)]))
-            self._prefix[id(inputs)] = prefix
-        up = {d: upstream.get(d, "") for d in contract.depends_on}
-        return Fingerprint(_combine_cached(prefix[1], up), inputs, up)
+        deps = contract.depends_on
+        return Fingerprint(inputs, {d: upstream.get(d, "") for d in deps} if deps else {})
 
 
 def changed_inputs(

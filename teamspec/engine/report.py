@@ -20,11 +20,11 @@ Schema 2020-12); keys are written in a fixed order. Measured timing:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from teamspec.engine.jsonenc import make_encoder
 from teamspec.layout import REPORT_JSON, REPORT_MD
 from teamspec.model import Plan
 
@@ -117,7 +117,7 @@ def build_report(
 ) -> dict[str, Any]:
     """The report as a dict (field order fixed)."""
     from teamspec import __version__
-    from teamspec.engine.validate import overall_quality
+    from teamspec.engine.scores import overall_quality
 
     spec = plan.spec
     contracts = [r.to_dict() for r in results.values()]
@@ -178,10 +178,13 @@ def build_report(
     }
 
 
+_REPORT_ENCODE = make_encoder(item_separator=", ", key_separator=": ")
+
+
 def dumps_report(report: Mapping[str, Any]) -> str:
     """JSON text of a report: one top-level key per line and one contract per
     line (readable and diffable, and fast: the C encoder does the work)."""
-    enc = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    enc = _REPORT_ENCODE
     parts = []
     for key, value in report.items():
         if key == "contracts" and isinstance(value, list) and value:

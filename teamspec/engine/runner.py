@@ -14,18 +14,28 @@ Stages::
     finish   → state (after each contract), report.json and report.md
 
 A failing contract is a result, never an exception escaping :func:`build`.
+
+Cost per contract (``benchmarks/bench_overhead.py``): a contract whose
+executor finishes it at once (``run_now``: simulate at time scale 0, the
+offline templates) is completed inside the dispatch loop, with no task, no
+timer and no event-loop turn; the loop still gets a turn every
+``INLINE_SLICE_S`` (signals, progress ticks). Other contracts run as one
+task each, under ``asyncio.timeout`` only when a timeout applies. The
+objects that exist when a build starts are kept out of the garbage
+collector's passes while it runs (:func:`_gc_frozen`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import difflib
+import math
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -35,11 +45,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from teamspec.engine.events import BuildEvent, EventCallback
 from teamspec.engine.executors.base import ExecOutcome, Executor, ExecutorConfig, Job, Usage
 from teamspec.engine.fingerprint import COMPONENTS, Fingerprinter, changed_inputs, outputs_hash
+from teamspec.engine.scores import quality_score
 from teamspec.engine.state import Record, StateStore, check_outputs, sweep_temp_files
-from teamspec.engine.workspace import OutputTree, WorkspaceError
+from teamspec.engine.workspace import OutputTree
 from teamspec.errors import TeamspecError, UsageError
 from teamspec.layout import LOG_DIR, STATE_DIR, contract_dir
-from teamspec.model import Contract, Finding, Plan, Spec
+from teamspec.model import Contract, Finding, Persona, Plan, Spec
 
 if TYPE_CHECKING:
     import asyncio
@@ -48,6 +59,10 @@ Status = Literal["succeeded", "failed", "error", "blocked", "up_to_date"]
 STATUSES: tuple[str, ...] = ("succeeded", "failed", "error", "blocked", "up_to_date")
 MAX_BACKOFF_S = 30.0
 TICK_S = 0.5
+#: contracts completed inline (``run_now``) for this long at most before the
+#: event loop gets a turn (signals, progress ticks, finished tasks)
+INLINE_SLICE_S = 0.02
+_UNSET: Any = object()
 
 
 def _version() -> str:
@@ -60,8 +75,26 @@ def _now() -> str:
     return _iso(time.time())
 
 
+_ISO_SECONDS: dict[int, str] = {}  # whole seconds formatted lately
+
+
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """``datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")``
+    with ``Z``; the date and time of day are formatted once per second (a
+    report has two timestamps per contract)."""
+    frac, whole = math.modf(ts)
+    us = round(frac * 1e6)  # as datetime.fromtimestamp: half to even
+    sec = int(whole)
+    if us >= 1_000_000:
+        sec, us = sec + 1, us - 1_000_000
+    elif us < 0:
+        sec, us = sec - 1, us + 1_000_000
+    text = _ISO_SECONDS.get(sec)
+    if text is None:
+        if len(_ISO_SECONDS) >= 256:
+            _ISO_SECONDS.clear()
+        text = _ISO_SECONDS[sec] = datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{us // 1000:03d}Z"
 
 
 # ------------------------------------------------------------------ results
@@ -105,6 +138,9 @@ class ContractResult:
         return None if self.finished_ts is None else _iso(self.finished_ts)
 
     def to_dict(self) -> dict[str, Any]:
+        # one call per contract in a report: locals, no empty comprehensions
+        started, finished, start = self.started_ts, self.finished_ts, self.start_s
+        fulfillment, checks, quality = self.fulfillment, self.checks, self.quality
         d: dict[str, Any] = {
             "id": self.id,
             "provider": self.provider,
@@ -112,17 +148,17 @@ class ContractResult:
             "reason": self.reason,
             "executor": self.executor,
             "effort_hours": self.effort_hours,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "start_s": None if self.start_s is None else round(self.start_s, 6),
+            "started_at": None if started is None else _iso(started),
+            "finished_at": None if finished is None else _iso(finished),
+            "start_s": None if start is None else round(start, 6),
             "duration_s": round(self.duration_s, 6),
             "attempts": self.attempts,
             "files": list(self.files),
-            "fulfillment": None if self.fulfillment is None else round(self.fulfillment, 6),
-            "checks": None if self.checks is None else round(self.checks, 6),
-            "quality": None if self.quality is None else round(self.quality, 6),
-            "deliverables": [dict(x) for x in self.deliverables],
-            "findings": [f.to_dict() for f in self.findings],
+            "fulfillment": None if fulfillment is None else round(fulfillment, 6),
+            "checks": None if checks is None else round(checks, 6),
+            "quality": None if quality is None else round(quality, 6),
+            "deliverables": [dict(x) for x in self.deliverables] if self.deliverables else [],
+            "findings": [f.to_dict() for f in self.findings] if self.findings else [],
         }
         if self.usage is not None:
             d["usage"] = self.usage.to_dict()
@@ -130,6 +166,22 @@ class ContractResult:
             d["log"] = self.log
             d["log_tail"] = list(self.log_tail)
         return d
+
+
+_RESULT_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in dataclasses.fields(ContractResult)
+    if f.default is not dataclasses.MISSING}
+
+
+def _new_result(**kw: Any) -> ContractResult:
+    """``ContractResult(**kw)`` without the frozen dataclass's
+    ``object.__setattr__`` per field (one result per contract: it shows in
+    the engine's per-contract overhead). Same object, same immutability."""
+    obj = object.__new__(ContractResult)
+    d = obj.__dict__
+    d.update(_RESULT_DEFAULTS)
+    d.update(kw)
+    return obj
 
 
 @dataclass(frozen=True)
@@ -229,6 +281,30 @@ def build(
         backoff_s=backoff_s,
         options=options,
     )
+    with _gc_frozen():
+        return _run_engine(engine)
+
+
+@contextlib.contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Keep the objects that exist when a build starts (the plan, the
+    program's own) out of the garbage collector's passes while it runs
+    (:func:`gc.freeze`), so the collections its own allocations trigger do
+    not traverse them again and again; undone at the end. Left alone when
+    the program froze objects itself or disabled the collector."""
+    import gc
+
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _run_engine(engine: Engine) -> BuildResult:
     early = engine.select()
     if early is not None:
         return early
@@ -339,6 +415,16 @@ class Engine:
         self._sched: Any = None
         self.owners: dict[str, str] = {}
         self.running_patterns: dict[str, tuple[str, ...]] = {}
+        self.personas: dict[str, Persona] = {}
+        for p in plan.team:
+            self.personas.setdefault(p.id, p)
+        self._run_now: dict[str, Any] = {}
+        minutes = plan.spec.constraints.timeout_minutes
+        self.default_timeout = minutes * 60.0 if minutes and minutes > 0 else None
+        #: names of the executors that produce nothing to validate (``validates = False``)
+        self.not_validating: set[str] = set()
+        #: contracts that ran without their executor saying it wrote their log
+        self._log_unknown: list[str] = []
 
     # -- helpers -----------------------------------------------------------
     def _event(self, kind: Any, **kw: Any) -> None:
@@ -355,6 +441,8 @@ class Engine:
         wanted: set[str] = set()
         for cid in self.only:
             if cid not in self.contracts:
+                import difflib
+
                 close = difflib.get_close_matches(cid, self.order, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise UsageError(
@@ -381,6 +469,8 @@ class Engine:
             exe = factory(ExecutorConfig(self.plan, self.tree.root, self.time_scale,
                                          self.plan.spec.model, self.options))
             self.executors[name] = exe
+            if not getattr(exe, "validates", True):
+                self.not_validating.add(name)
         return exe
 
     def _fingerprint(self, c: Contract, upstream: Mapping[str, str]) -> Any:
@@ -419,7 +509,7 @@ class Engine:
     def _decide_fingerprint(self, cid: str, upstream: Mapping[str, str]) -> _Decision:
         rec = self.store.state.records[cid]
         fp = self._fingerprint(self.contracts[cid], upstream)
-        if fp.digest == rec.get("fingerprint"):
+        if fp.matches(rec):
             return _Decision("skip", "up to date")
         changed = changed_inputs(rec.get("inputs", {}), rec.get("upstream", {}), fp)
         return _Decision("run", "inputs changed: " + (", ".join(changed) or "fingerprint"))
@@ -664,8 +754,12 @@ class Engine:
 
         from teamspec.schedule import ListScheduler
 
-        sel = set(selection)
-        deps = {cid: [d for d in self.contracts[cid].depends_on if d in sel] for cid in selection}
+        contracts = self.contracts
+        if len(selection) == len(contracts):  # everything (no --only): no filtering
+            deps: dict[str, Sequence[str]] = {cid: contracts[cid].depends_on for cid in selection}
+        else:
+            sel = set(selection)
+            deps = {cid: [d for d in contracts[cid].depends_on if d in sel] for cid in selection}
         sched = ListScheduler(deps, self.plan.priorities, self.workers, order=selection, done=done)
         queue: asyncio.Queue[asyncio.Task[ContractResult]] = asyncio.Queue()
         tasks: dict[asyncio.Task[ContractResult], str] = {}
@@ -675,17 +769,19 @@ class Engine:
         ticker = asyncio.create_task(self._tick()) if self.emit is not None else None
         try:
             while True:
+                busy = False
                 if not self.cancel_event.is_set():
-                    self._dispatch(sched, decisions, tasks, queue)
+                    busy = self._dispatch(sched, decisions, tasks, queue)
+                if busy:
+                    # inline work took a whole slice: let signals, ticks and
+                    # finished tasks in before dispatching more
+                    await asyncio.sleep(0)
+                    while not queue.empty():
+                        self._collect(sched, tasks, queue.get_nowait())
+                    continue
                 if not tasks:
                     break
-                task = await queue.get()
-                cid = tasks.pop(task)
-                if task.cancelled():
-                    res = self._stopped(cid, "cancelled: " + (self.stop_reason or "build stopped"))
-                else:
-                    res = task.result()
-                self._record(sched, res)
+                self._collect(sched, tasks, await queue.get())
         finally:
             if ticker is not None:
                 ticker.cancel()
@@ -697,15 +793,33 @@ class Engine:
                 self.results[cid] = self._blocked(cid, "not started: " + (self.stop_reason or "build stopped"))
         self.t_end = time.monotonic()
 
+    def _collect(self, sched: Any, tasks: dict[asyncio.Task[ContractResult], str],
+                 task: asyncio.Task[ContractResult]) -> None:
+        cid = tasks.pop(task)
+        if task.cancelled():
+            res = self._stopped(cid, "cancelled: " + (self.stop_reason or "build stopped"))
+        else:
+            res = task.result()
+        self._record(sched, res)
+
     def _dispatch(self, sched: Any, decisions: dict[str, _Decision],
                   tasks: dict[asyncio.Task[ContractResult], str],
-                  queue: asyncio.Queue[asyncio.Task[ContractResult]]) -> None:
+                  queue: asyncio.Queue[asyncio.Task[ContractResult]]) -> bool:
+        """Start every ready contract (the list scheduler decides which).
+
+        A contract whose executor can do the job at once (``run_now``) is
+        completed right here, without a task; its dependents may then be
+        ready in the same call. Returns True when inline work went on for
+        ``INLINE_SLICE_S``: the caller yields to the event loop, then calls
+        again (the rest of the batch taken meanwhile is started as tasks)."""
         import asyncio
 
+        deadline = time.monotonic() + INLINE_SLICE_S
+        late = False
         while True:
             taken = sched.take()
             if not taken:
-                return
+                return False
             for cid in taken:
                 d = decisions[cid]
                 if d.action == "defer" or d.refine:
@@ -719,17 +833,30 @@ class Engine:
                 if d.action == "refuse":
                     self._record(sched, self._refused(cid, d.reason))
                     continue
-                task = asyncio.create_task(self._run_contract(cid, d.reason))
+                if self.cancel_event.is_set():  # stopped while dispatching (--fail-fast)
+                    self._record(sched, self._blocked(
+                        cid, "not started: " + (self.stop_reason or "build stopped")))
+                    continue
+                run = _Run(self, cid, d.reason)
+                done = None if late else self._run_inline(run)
+                if done is not None:
+                    self._record(sched, done)
+                    late = time.monotonic() > deadline
+                    continue
+                task = asyncio.create_task(self._run_contract(run, run.first))
                 tasks[task] = cid
                 task.add_done_callback(queue.put_nowait)
+            if late:
+                return True
 
     def _record(self, sched: Any, res: ContractResult) -> None:
         cid = res.id
         self.results[cid] = res
         ok = res.ok
         blocked = sched.complete(cid, ok)
-        self._event("contract_finished", contract=cid, status=res.status, reason=res.reason,
-                    duration_s=res.duration_s, attempt=res.attempts)
+        if self.emit is not None:
+            self._event("contract_finished", contract=cid, status=res.status, reason=res.reason,
+                        duration_s=res.duration_s, attempt=res.attempts)
         for b in blocked:
             why = f"depends on {cid}, which {'failed' if res.status == 'failed' else 'could not run' if res.status == 'error' else 'was blocked'}"
             r = self._blocked(b, why)
@@ -792,106 +919,157 @@ class Engine:
         self._stop(f"interrupted ({name})", cancel=True)
 
     # -- one contract ----------------------------------------------------------
-    async def _run_contract(self, cid: str, why: str) -> ContractResult:
+    def _run_inline(self, run: _Run) -> ContractResult | None:
+        """The whole contract, synchronously, when its executor can do the job
+        at once (``run_now``) and nothing asynchronous follows (validation, a
+        retry); otherwise None (``run.first`` holds the outcome of a first
+        attempt made here, if any) and the caller starts a task."""
+        now = self._run_now.get(run.exe.name, _UNSET)
+        if now is _UNSET:
+            now = self._run_now[run.exe.name] = getattr(run.exe, "run_now", None)
+        if now is None:
+            return None
+        run.attempt = 1
+        try:
+            outcome = now(self._job(run))
+        except Exception as exc:  # an executor bug is a result, not a crash
+            outcome = self._crash_outcome(run, exc)
+        if outcome is None:  # not at once: run() does it
+            run.attempt = 0
+            return None
+        if self.emit is not None:
+            self._event("contract_started", contract=run.cid, attempt=1, message=run.exe.name,
+                        reason=run.why)
+        run.first = outcome
+        if not self._settle(run, outcome) or self._needs_validation(run, outcome):
+            return None
+        return self._conclude(run, outcome, None, [*self.gate.get(run.cid, ()), *outcome.findings])
+
+    async def _run_contract(self, run: _Run, first: ExecOutcome | None) -> ContractResult:
+        """The contract's attempts (after ``first``, an attempt already made
+        by ``run_now``), its validation, and its record."""
         import asyncio
 
-        c = self.contracts[cid]
-        exe = self.executors[self.exec_names[cid]]
-        spec = self.plan.spec
-        retries = c.retries if c.retries is not None else spec.constraints.retries
-        minutes = c.timeout_minutes if c.timeout_minutes is not None else spec.constraints.timeout_minutes
-        timeout = minutes * 60.0 if minutes and minutes > 0 else None
+        outcome = first
+        cid = run.cid
+        if outcome is None or not run.final:
+            self.running_patterns[cid] = run.patterns
+            try:
+                while True:
+                    if outcome is not None:  # a transient failure: back off, try again
+                        delay = min(MAX_BACKOFF_S, self.backoff_s * (2 ** (run.attempt - 1)))
+                        self._event("contract_retry", contract=cid, attempt=run.attempt,
+                                    delay_s=delay, message=outcome.message)
+                        await asyncio.sleep(delay)
+                    run.attempt += 1
+                    if self.emit is not None:
+                        self._event("contract_started", contract=cid, attempt=run.attempt,
+                                    message=run.exe.name, reason=run.why)
+                    outcome = await self._attempt(run)
+                    if self._settle(run, outcome):
+                        break
+            finally:
+                self.running_patterns.pop(cid, None)
+        findings: list[Finding] = [*self.gate.get(cid, ()), *outcome.findings]
+        validation: Any = None
+        if self._needs_validation(run, outcome):
+            from teamspec.engine.validate import CheckContext, validate_contract
+
+            files = {p: r.size for p, r in run.ws.files.items()}
+            ctx = CheckContext(run.c, self.tree.root, self.plan.spec.base_dir,
+                               run.timeout or 1800.0, Path(run.log_file), outcome.judgements)
+            validation = await validate_contract(ctx, files, findings)
+            findings = list(validation.findings)
+        return self._conclude(run, outcome, validation, findings)
+
+    def _job(self, run: _Run) -> Job:
+        budget = self.plan.spec.constraints.budget_usd
+        return Job(self.plan, run.c, run.persona, run.attempt, run.ws, run.log_file, run.timeout,
+                   self.cancel_event, None if budget is None else budget - self.cost,
+                   foreign=partial(self._is_foreign, run.cid, run.patterns),
+                   upstream_files=_UpstreamFiles(self, run.c))
+
+    async def _attempt(self, run: _Run) -> ExecOutcome:
+        """One attempt through the executor's ``run``, under the timeout."""
+        import asyncio
+
+        job = self._job(run)
         try:
-            persona = self.plan.persona(c.provider)
-        except KeyError:
-            persona = None
-        self.store.begin(cid)
-        ws = self.tree.workspace(cid)
-        log_file = f"{self.log_dir}/{cid}.log"
-        t_start = time.monotonic()
-        wall_start = self.wall0 + (t_start - self.t0)
-        attempt = 0
-        outcome: ExecOutcome
-        usage: Usage | None = None
-        patterns = tuple(p for d in c.deliverables for p in d.artifacts)
-        self.running_patterns[cid] = patterns
-        try:
-            while True:
-                attempt += 1
-                self._event("contract_started", contract=cid, attempt=attempt, message=exe.name,
-                            reason=why)
-                budget = spec.constraints.budget_usd
-                job = Job(self.plan, c, persona, attempt, ws, log_file, timeout,
-                          self.cancel_event, None if budget is None else budget - self.cost,
-                          foreign=partial(self._is_foreign, cid, patterns),
-                          upstream_files=self._upstream_files(c))
-                try:
-                    async with asyncio.timeout(timeout):
-                        outcome = await exe.run(job)
-                except TimeoutError:
-                    outcome = ExecOutcome("failed", f"timed out after {_duration(timeout or 0)}")
-                except WorkspaceError as exc:
-                    outcome = ExecOutcome("error", exc.message)
-                except TeamspecError as exc:
-                    outcome = ExecOutcome("error", exc.message)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # an executor bug is a result, not a crash
-                    outcome = ExecOutcome("error", f"executor {exe.name} crashed: "
-                                          f"{type(exc).__name__}: {exc}")
-                if outcome.usage is not None:
-                    usage = outcome.usage if usage is None else usage + outcome.usage
-                if outcome.budget_exhausted and not self.budget_exceeded:
-                    self.budget_exceeded = True
-                    self._stop(outcome.message, cancel=False)
-                if outcome.ok or not outcome.transient or attempt > retries:
-                    break
-                delay = min(MAX_BACKOFF_S, self.backoff_s * (2 ** (attempt - 1)))
-                self._event("contract_retry", contract=cid, attempt=attempt, delay_s=delay,
-                            message=outcome.message)
-                await asyncio.sleep(delay)
-        finally:
-            self.running_patterns.pop(cid, None)
-        status: Status = "succeeded" if outcome.ok else ("failed" if outcome.status == "failed" else "error")
-        reason = why if outcome.ok else outcome.message
-        if not outcome.ok and attempt > 1:
-            reason += f" (after {attempt} attempts)"
-        files = {p: r.size for p, r in ws.files.items()}
+            if run.timeout is None:
+                return await run.exe.run(job)
+            async with asyncio.timeout(run.timeout):
+                return await run.exe.run(job)
+        except TimeoutError as exc:
+            if run.timeout is None:
+                return self._crash_outcome(run, exc)
+            return ExecOutcome("failed", f"timed out after {_duration(run.timeout)}")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an executor bug is a result, not a crash
+            return self._crash_outcome(run, exc)
+
+    @staticmethod
+    def _crash_outcome(run: _Run, exc: Exception) -> ExecOutcome:
+        if isinstance(exc, TeamspecError):  # WorkspaceError included
+            return ExecOutcome("error", exc.message)
+        return ExecOutcome("error", f"executor {run.exe.name} crashed: {type(exc).__name__}: {exc}")
+
+    def _settle(self, run: _Run, outcome: ExecOutcome) -> bool:
+        """Account for one attempt's outcome; True when it is the last."""
+        if outcome.usage is not None:
+            run.usage = outcome.usage if run.usage is None else run.usage + outcome.usage
+        if outcome.budget_exhausted and not self.budget_exceeded:
+            self.budget_exceeded = True
+            self._stop(outcome.message, cancel=False)
+        run.final = outcome.ok or not outcome.transient or run.attempt > run.retries
+        return run.final
+
+    @staticmethod
+    def _needs_validation(run: _Run, outcome: ExecOutcome) -> bool:
+        return bool(outcome.ok and run.c.deliverables and run.validates)
+
+    def _conclude(self, run: _Run, outcome: ExecOutcome, validation: Any,
+                  findings: list[Finding]) -> ContractResult:
+        """The contract's result, and its record persisted (state journal)."""
+        cid, c = run.cid, run.c
+        ok = outcome.ok
+        status: Status = "succeeded" if ok else ("failed" if outcome.status == "failed" else "error")
+        reason = run.why if ok else outcome.message
+        if not ok and run.attempt > 1:
+            reason += f" (after {run.attempt} attempts)"
         fulfillment: float | None = None
         checks: float | None = None
         delivs: tuple[Mapping[str, Any], ...] = ()
-        findings: list[Finding] = [*self.gate.get(cid, ()), *outcome.findings]
-        validates = bool(getattr(exe, "validates", True))
-        if outcome.ok and c.deliverables and validates:
-            from teamspec.engine.validate import CheckContext, validate_contract
-
-            ctx = CheckContext(c, self.tree.root, spec.base_dir, timeout or 1800.0, Path(log_file),
-                               outcome.judgements)
-            v = await validate_contract(ctx, files, findings)
-            fulfillment, checks = v.fulfillment, v.checks_score
-            delivs = tuple(d.to_dict() for d in v.deliverables)
-            findings = list(v.findings)
-        from teamspec.engine.validate import quality_score
-
-        quality: float | None = quality_score(status, fulfillment, checks, findings)
-        if not validates and status == "succeeded":
+        if validation is not None:
+            fulfillment, checks = validation.fulfillment, validation.checks_score
+            delivs = tuple(d.to_dict() for d in validation.deliverables)
+        quality: float | None
+        if not run.validates and status == "succeeded":
             quality = None  # nothing was produced, nothing is judged
-        manifest = ws.manifest()
+        else:
+            quality = quality_score(status, fulfillment, checks, findings)
+        ws_files = run.ws.files
+        manifest = {p: r.sha256 for p, r in ws_files.items()}
         ohash = outputs_hash(manifest)
         if status == "succeeded":
             self.out_hash[cid] = ohash
-        up = self._upstream(c) or {}
-        fp = self._fingerprint(c, up)
+        exe = run.exe
+        fp = self.fp.fingerprint(c, exe.name, exe.reads, self.plan.spec.model,
+                                 self._upstream(c) or {}, exe.fingerprint_extra(c))
         t_end = time.monotonic()
-        has_log = outcome.logged or os.path.exists(log_file)
-        result = ContractResult(
-            id=cid, provider=c.provider, status=status, reason=reason, executor=exe.name,
+        t_start = run.t_start
+        if not outcome.logged:
+            self._log_unknown.append(cid)  # the log, if any, is looked up in _finish
+        wall_start = self.wall0 + (t_start - self.t0)
+        result = _new_result(
+            id=cid, provider=c.provider, status=status, reason=reason, executor=run.exe.name,
             started_ts=wall_start, finished_ts=wall_start + (t_end - t_start),
             start_s=t_start - self.t_exec,
-            duration_s=t_end - t_start, attempts=attempt, files=tuple(sorted(manifest)),
+            duration_s=t_end - t_start, attempts=run.attempt,
+            files=tuple(sorted(manifest)) if manifest else (),
             fulfillment=fulfillment, checks=checks, quality=quality, findings=tuple(findings),
-            deliverables=delivs, usage=usage, effort_hours=c.effort_hours,
-            log=f"{LOG_DIR}/{cid}.log" if has_log else None,
+            deliverables=delivs, usage=run.usage, effort_hours=c.effort_hours,
+            log=f"{LOG_DIR}/{cid}.log" if outcome.logged else None,
             log_tail=outcome.log_tail,
         )
         res: dict[str, Any] = {"quality": quality}
@@ -903,15 +1081,15 @@ class Engine:
             res["findings"] = [f.to_dict() for f in findings]
         if delivs:
             res["deliverables"] = list(delivs)
-        rec: Record = {"status": status, "fingerprint": fp.digest, "inputs": fp.inputs,
-                       "output_hash": ohash, "result": res}
+        rec: Record = {"status": status, "inputs": fp.inputs, "output_hash": ohash,
+                       "result": res}
         if fp.upstream:
             rec["upstream"] = fp.upstream
-        if ws.files:
-            rec["outputs"] = {p: r.to_state() for p, r in ws.files.items()}
+        if ws_files:
+            rec["outputs"] = {p: r.to_state() for p, r in ws_files.items()}
+            for p in manifest:
+                self.owners[p] = cid
         self.store.commit(cid, rec)
-        for p in manifest:
-            self.owners[p] = cid
         return result
 
     def _upstream_files(self, c: Contract) -> dict[str, tuple[str, ...]]:
@@ -961,8 +1139,8 @@ class Engine:
     def _up_to_date(self, cid: str) -> ContractResult:
         rec = self.store.state.records[cid]
         r = rec.get("result", {})
-        findings = tuple(Finding(**f) for f in r.get("findings", []) if isinstance(f, dict))
-        return ContractResult(
+        findings = tuple(Finding(**f) for f in r.get("findings", ()) if isinstance(f, dict))
+        return _new_result(
             **self._base(cid), status="up_to_date", reason="up to date",
             files=tuple(sorted(_outputs(rec))), fulfillment=r.get("fulfillment"),
             checks=r.get("checks"), quality=_opt_float(r.get("quality")), findings=findings,
@@ -979,9 +1157,25 @@ class Engine:
         return ContractResult(**self._base(cid), status="error", reason=reason, attempts=1)
 
     # -- finish ----------------------------------------------------------------
+    def _attach_logs(self) -> None:
+        """``log`` of the results whose executor did not say it wrote one: the
+        log is named if ``.teamspec/logs/<id>.log`` exists (one directory
+        listing instead of a ``stat`` per contract)."""
+        try:
+            names = set(os.listdir(self.log_dir))
+        except OSError:
+            names = set()
+        for cid in self._log_unknown:
+            r = self.results.get(cid)
+            if r is not None and r.log is None and f"{cid}.log" in names:
+                self.results[cid] = dataclasses.replace(r, log=f"{LOG_DIR}/{cid}.log")
+        self._log_unknown.clear()
+
     def _finish(self, selection: list[str]) -> BuildResult:
         from teamspec.engine.report import build_report, write_report
 
+        if self._log_unknown:
+            self._attach_logs()
         results = {cid: self.results[cid] for cid in selection}
         report = build_report(
             self.plan, results, started_at=self.started_at, finished_at=_now(),
@@ -1002,6 +1196,65 @@ class Engine:
                     duration_s=time.monotonic() - self.t0, counts=result.counts(),
                     total=len(selection))
         return result
+
+
+class _Run:
+    """One contract being built: what its attempts share."""
+
+    __slots__ = ("attempt", "c", "cid", "exe", "final", "first", "log_file", "patterns", "persona",
+                 "retries", "t_start", "timeout", "usage", "validates", "why", "ws")
+
+    def __init__(self, engine: Engine, cid: str, why: str) -> None:
+        c = engine.contracts[cid]
+        name = engine.exec_names[cid]
+        exe = engine.executors[name]
+        cons = engine.plan.spec.constraints
+        self.cid, self.c, self.exe, self.why = cid, c, exe, why
+        self.retries = c.retries if c.retries is not None else cons.retries
+        if c.timeout_minutes is None:
+            self.timeout: float | None = engine.default_timeout
+        else:
+            self.timeout = c.timeout_minutes * 60.0 if c.timeout_minutes > 0 else None
+        self.persona = engine.personas.get(c.provider)
+        self.patterns: tuple[str, ...] = (
+            tuple(p for d in c.deliverables for p in d.artifacts) if c.deliverables else ())
+        #: False for executors that produce nothing to judge (simulate)
+        self.validates = name not in engine.not_validating
+        engine.store.begin(cid)
+        self.ws = engine.tree.workspace(cid)
+        self.log_file = f"{engine.log_dir}/{cid}.log"
+        self.t_start = time.monotonic()
+        self.attempt = 0
+        self.usage: Usage | None = None
+        self.final = False
+        #: the outcome of the attempt made by ``run_now``, if any
+        self.first: ExecOutcome | None = None
+
+
+class _UpstreamFiles(Mapping[str, tuple[str, ...]]):
+    """``Job.upstream_files``, computed on first use: most executors never
+    look, and the closure is as large as the contract's whole ancestry."""
+
+    __slots__ = ("_contract", "_data", "_engine")
+
+    def __init__(self, engine: Engine, contract: Contract) -> None:
+        self._engine = engine
+        self._contract = contract
+        self._data: dict[str, tuple[str, ...]] | None = None
+
+    def _get(self) -> dict[str, tuple[str, ...]]:
+        if self._data is None:
+            self._data = self._engine._upstream_files(self._contract)
+        return self._data
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 def _opt_float(x: Any) -> float | None:

@@ -58,12 +58,15 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
 
+from teamspec.engine.scores import (  # noqa: F401  (re-exported: the scores are documented here)
+    ERROR_PENALTY,
+    WARNING_PENALTY,
+    overall_quality,
+    quality_score,
+)
 from teamspec.model import AcceptanceItem, Contract, Deliverable, Finding
 
 CheckStatus = Literal["passed", "failed", "error", "unverified"]
-
-ERROR_PENALTY = 0.05
-WARNING_PENALTY = 0.01
 
 
 @lru_cache(maxsize=1024)
@@ -200,35 +203,6 @@ class Validation:
     @property
     def checks_score(self) -> float | None:
         return self.checks_passed / self.checks_run if self.checks_run else None
-
-
-def quality_score(
-    status: str, fulfillment: float | None, checks: float | None, findings: Sequence[Finding]
-) -> float:
-    """Per-contract quality (see the module docstring)."""
-    if status in ("failed", "error", "blocked"):
-        return 0.0
-    if fulfillment is not None and checks is not None:
-        base = 0.5 * fulfillment + 0.5 * checks
-    elif fulfillment is not None:
-        base = fulfillment
-    elif checks is not None:
-        base = checks
-    else:
-        base = 1.0
-    errors = sum(1 for f in findings if f.severity == "error")
-    warnings = sum(1 for f in findings if f.severity == "warning")
-    return max(0.0, round(base - ERROR_PENALTY * errors - WARNING_PENALTY * warnings, 6))
-
-
-def overall_quality(items: Sequence[tuple[float, float]]) -> float:
-    """Effort-weighted mean of ``(effort_hours, quality)`` pairs."""
-    if not items:
-        return 1.0
-    total = sum(max(0.0, e) for e, _ in items)
-    if total <= 0:
-        return round(sum(q for _, q in items) / len(items), 6)
-    return round(sum(max(0.0, e) * q for e, q in items) / total, 6)
 
 
 # ---------------------------------------------------------------- checks

@@ -104,6 +104,7 @@ class OutputTree:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(os.path.abspath(root))
+        self._root_str = str(self.root)
         #: path -> id of the contract that wrote it during this build
         self.claims: dict[str, str] = {}
 
@@ -238,9 +239,7 @@ class OutputTree:
         """Regular files of the tree (symbolic links not followed) with their
         stamps, skipping SNAPSHOT_SKIP_TOP at the top and SNAPSHOT_SKIP_ANY."""
         out: dict[str, Stamp] = {}
-        if not self.root.is_dir():
-            return out
-        stack: list[tuple[str, str]] = [(str(self.root), "")]
+        stack: list[tuple[str, str]] = [(self._root_str, "")]
         while stack:
             path, prefix = stack.pop()
             try:

@@ -21,6 +21,13 @@ renderer (offline) and an asynchronous LLM tool-use loop (claude) alike:
 An executor may set ``validates = False`` (simulate): it produces nothing,
 so its contracts' deliverables are not validated and their quality is null.
 
+An executor whose work needs no waiting may also define
+``run_now(job) -> ExecOutcome | None``: the engine calls it first and, when
+it returns an outcome, the attempt is over without a task, a timer or an
+event-loop turn (the simulate executor at time scale 0, the offline
+templates); ``None`` means "not at once", and ``run`` is awaited as usual.
+``run_now`` must not block and cannot be timed out or cancelled.
+
 ``reads`` names the plan-level inputs the executor's output depends on
 (``requirement``, ``analysis``, ``design``, ``model``): they enter the
 contract's fingerprint (see :mod:`teamspec.engine.fingerprint`), so changing

@@ -184,14 +184,18 @@ def command_env(values: Mapping[str, str]) -> dict[str, str]:
 
 
 def tail(path: Path | str, lines: int = TAIL_LINES) -> tuple[str, ...]:
+    """The last ``lines`` lines of a log (from its last 16 KiB)."""
     try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - 16384))
-            data = f.read()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return ()
+    try:
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, 16384, max(0, size - 16384)) if size else b""
+    except OSError:
+        return ()
+    finally:
+        os.close(fd)
     text = data.decode("utf-8", "replace").splitlines()
     return tuple(text[-lines:])
 

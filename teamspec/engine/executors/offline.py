@@ -21,6 +21,10 @@ class OfflineExecutor:
     reads: frozenset[str] = frozenset({"requirement", "analysis", "design"})
 
     async def run(self, job: Job) -> ExecOutcome:
+        return self.run_now(job)
+
+    def run_now(self, job: Job) -> ExecOutcome:
+        """Rendering and writing need no waiting: always done at once."""
         try:
             render_contract = import_module("teamspec.offline").render_contract
         except (ImportError, AttributeError) as exc:

@@ -35,6 +35,10 @@ class SimulateExecutor:
             await asyncio.sleep(delay)
         return _OK
 
+    def run_now(self, job: Job) -> ExecOutcome | None:
+        """Done at once when there is nothing to sleep (time scale 0)."""
+        return None if job.contract.effort_hours * self.time_scale > 0 else _OK
+
     def fingerprint_extra(self, contract: Contract) -> str:
         return ""
 

@@ -12,15 +12,23 @@ interpreter's size), called through :mod:`ctypes` because
 
 * the child starts in its own session (``POSIX_SPAWN_SETSID``: a terminal's
   Ctrl-C reaches only the build, which cancels its commands itself; the
-  child leads its own process group, so the whole group can be killed);
+  child leads its own process group, so the whole group can be killed),
+  with no signal blocked and ``SIGPIPE``/``SIGXFSZ`` at their default
+  actions (Python ignores them; :mod:`subprocess` restores them too);
 * standard input is ``/dev/null``; standard output and error are the log file
   (opened by the build, header written first, ``dup2``'ed onto 1 and 2 by the
   spawn's file actions: no pipes to drain);
-* the exit is watched with ``os.pidfd_open`` + ``loop.add_reader``: no thread
-  and no ``SIGCHLD`` handler. When the pidfd is readable the command's
-  process group gets ``SIGKILL`` (so no background child outlives its
-  command) *before* the leader is reaped, while the group id cannot be
+* the exit is watched with ``os.pidfd_open`` + ``loop.add_reader``: no
+  thread and no ``SIGCHLD`` handler. When the pidfd is readable the
+  command's process group gets ``SIGKILL`` (so no background child outlives
+  its command) *before* the leader is reaped, while the group id cannot be
   reused.
+
+The spawn runs in the event loop's thread: it takes as long as the
+``exec`` (the caller is suspended until the child has replaced its image,
+a few hundred microseconds) plus creating the log file. Handing it to a
+thread was measured slower on a two-core machine: the hand-offs (a queue,
+``call_soon_threadsafe``, the GIL) cost more latency than they hide.
 
 :func:`available` is false elsewhere (or with ``TEAMSPEC_NO_SPAWNER=1``);
 commands are then started from threads with :class:`subprocess.Popen`
@@ -40,7 +48,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import asyncio
 
-#: POSIX_SPAWN_SETSID of glibc and musl (Linux)
+#: POSIX_SPAWN_* flags of glibc and musl (Linux)
+_POSIX_SPAWN_SETSIGDEF = 0x04
+_POSIX_SPAWN_SETSIGMASK = 0x08
 _POSIX_SPAWN_SETSID = 0x80
 #: room for posix_spawn_file_actions_t / posix_spawnattr_t (glibc: 80 and
 #: 336 bytes): over-allocated so a different C library layout stays in bounds
@@ -62,7 +72,8 @@ def _libc() -> Any:
                          "posix_spawn_file_actions_destroy", "posix_spawn_file_actions_adddup2",
                          "posix_spawn_file_actions_addopen", "posix_spawn_file_actions_addchdir_np",
                          "posix_spawnattr_init", "posix_spawnattr_destroy",
-                         "posix_spawnattr_setflags"):
+                         "posix_spawnattr_setflags", "posix_spawnattr_setsigdefault",
+                         "posix_spawnattr_setsigmask", "sigemptyset", "sigaddset"):
                 getattr(libc, name)
         except (ImportError, OSError, AttributeError):
             return None
@@ -77,6 +88,10 @@ def _libc() -> Any:
         libc.posix_spawnattr_init.argtypes = [vp]
         libc.posix_spawnattr_destroy.argtypes = [vp]
         libc.posix_spawnattr_setflags.argtypes = [vp, ctypes.c_short]
+        libc.posix_spawnattr_setsigdefault.argtypes = [vp, vp]
+        libc.posix_spawnattr_setsigmask.argtypes = [vp, vp]
+        libc.sigemptyset.argtypes = [vp]
+        libc.sigaddset.argtypes = [vp, ctypes.c_int]
         _LIBC, _LIBC_OK = libc, True
     return _LIBC if _LIBC_OK else None
 
@@ -107,9 +122,25 @@ class Spawner:
         self.ctypes = ctypes
         self._fa = ctypes.create_string_buffer(_OPAQUE_BYTES)
         self._attr = ctypes.create_string_buffer(_OPAQUE_BYTES)
-        if self.libc.posix_spawnattr_init(self._attr) != 0:
+        libc = self.libc
+        if libc.posix_spawnattr_init(self._attr) != 0:
             raise OSError("posix_spawnattr_init failed")
-        self.libc.posix_spawnattr_setflags(self._attr, _POSIX_SPAWN_SETSID)
+        # like subprocess's restore_signals: the signals Python ignores
+        # (SIGPIPE, SIGXFSZ) are back to their default actions in the
+        # command, and no signal is blocked
+        self._sigdef = ctypes.create_string_buffer(_OPAQUE_BYTES)
+        self._sigmask = ctypes.create_string_buffer(_OPAQUE_BYTES)
+        libc.sigemptyset(self._sigdef)
+        libc.sigemptyset(self._sigmask)
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+            libc.sigaddset(self._sigdef, int(sig))
+        if (libc.posix_spawnattr_setsigdefault(self._attr, self._sigdef)
+                or libc.posix_spawnattr_setsigmask(self._attr, self._sigmask)
+                or libc.posix_spawnattr_setflags(self._attr, _POSIX_SPAWN_SETSID
+                                                 | _POSIX_SPAWN_SETSIGDEF
+                                                 | _POSIX_SPAWN_SETSIGMASK)):
+            libc.posix_spawnattr_destroy(self._attr)
+            raise OSError("posix_spawnattr_set* failed")
         self._pid = ctypes.c_int()
         #: the environment of the build (captured once), without the keys a
         #: command overrides: (override keys) -> (entries, a reusable array)
@@ -191,37 +222,45 @@ class Spawner:
 
         pid = self.spawn(program or argv[0], argv, str(cwd), overrides, str(log), header, append)
         loop = self.loop
-        code_f: asyncio.Future[int] = loop.create_future()
+        ex = _Exit(loop.create_future())
         try:
             pidfd = os.pidfd_open(pid)
         except OSError:
             pidfd = -1
         if pidfd >= 0:
             self._running[pidfd] = pid
-            loop.add_reader(pidfd, self._exited, pidfd, pid, code_f)
+            loop.add_reader(pidfd, self._exited, pidfd, pid, ex)
         else:  # no pidfd (old kernel, out of descriptors): a thread waits
             def wait() -> None:
+                # wait for the exit without reaping (the zombie keeps the group id)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
                 status = _reap(pid)
-                loop.call_soon_threadsafe(_settle, code_f, status)
+                with contextlib.suppress(RuntimeError):  # the loop is closed
+                    loop.call_soon_threadsafe(ex.settle, status)
 
             loop.run_in_executor(None, wait)
         try:
-            return await asyncio.shield(code_f)
+            return await ex.fut
         except asyncio.CancelledError:
-            _killpg(pid, signal.SIGTERM)
-            try:
-                await asyncio.wait_for(asyncio.shield(code_f), kill_grace_s)
-            except (TimeoutError, asyncio.CancelledError, SpawnError):
-                _killpg(pid, signal.SIGKILL)
-                with contextlib.suppress(asyncio.CancelledError, SpawnError):
-                    await asyncio.shield(code_f)
+            if not ex.exited:
+                _killpg(pid, signal.SIGTERM)
+                ex.fut = loop.create_future()
+                try:
+                    await asyncio.wait_for(ex.fut, kill_grace_s)
+                except (TimeoutError, asyncio.CancelledError, SpawnError):
+                    _killpg(pid, signal.SIGKILL)
+                    if not ex.exited:
+                        ex.fut = loop.create_future()
+                        with contextlib.suppress(asyncio.CancelledError, SpawnError):
+                            await ex.fut
             raise
 
-    def _exited(self, pidfd: int, pid: int, fut: asyncio.Future[int]) -> None:
+    def _exited(self, pidfd: int, pid: int, ex: _Exit) -> None:
         self.loop.remove_reader(pidfd)
         self._running.pop(pidfd, None)
         os.close(pidfd)
-        _settle(fut, _reap(pid))
+        ex.settle(_reap(pid))
 
     async def close(self) -> None:
         """Stop watching (the end of a build: nothing should be running)."""
@@ -249,13 +288,25 @@ def _reap(pid: int) -> int | SpawnError:
     return os.waitstatus_to_exitcode(status)
 
 
-def _settle(fut: asyncio.Future[int], status: int | SpawnError) -> None:
-    if fut.done():
-        return
-    if isinstance(status, SpawnError):
-        fut.set_exception(status)
-    else:
-        fut.set_result(status)
+class _Exit:
+    """Where a command's exit status goes: ``fut`` (replaced by a fresh
+    future when the waiting task was cancelled and waits again to kill)."""
+
+    __slots__ = ("exited", "fut")
+
+    def __init__(self, fut: asyncio.Future[int]) -> None:
+        self.fut = fut
+        self.exited = False
+
+    def settle(self, status: int | SpawnError) -> None:
+        self.exited = True
+        fut = self.fut
+        if fut.done():
+            return
+        if isinstance(status, SpawnError):
+            fut.set_exception(status)
+        else:
+            fut.set_result(status)
 
 
 def _killpg(pid: int, sig: int) -> None:
