@@ -290,11 +290,8 @@ async def run_check(ctx: CheckContext, deliverable: str, item: AcceptanceItem) -
 async def _check_command(ctx: CheckContext, item: AcceptanceItem, res: _Res) -> CheckResult:
     import asyncio
 
-    from teamspec.engine.executors.command import (
-        free_port,
-        placeholder_values,
-        run_command,
-    )
+    from teamspec.contracts.procs import free_port
+    from teamspec.engine.executors.command import placeholder_values, run_command
 
     if not item.run:
         return res("error", "a command check needs 'run:'")

@@ -46,6 +46,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from teamspec.contracts.procs import free_port
 from teamspec.engine.executors.base import ExecOutcome, ExecutorConfig, Job
 from teamspec.engine.workspace import OutputTree, WorkspaceError
 from teamspec.model import Contract
@@ -61,15 +62,6 @@ _SHELL_CHARS = set("|&;<>()$`*?[]#~\n{}")
 _ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 TAIL_LINES = 20
 KILL_GRACE_S = 2.0
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def placeholder_values(
