@@ -30,6 +30,7 @@ from teamspec.errors import UsageError
 
 MAX_HEADER_BYTES = 64 * 1024
 MAX_BODY_BYTES = 10 * 1024 * 1024
+LINGER_SECONDS = 2.0
 
 
 class _Clock:
@@ -68,22 +69,44 @@ class _HttpProtocol(asyncio.Protocol):
         self.buf = bytearray()
         self.transport: asyncio.Transport | None = None
         self.continued = False
+        self.discarding = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        if self.discarding:
+            return
         self.buf += data
         while self.transport is not None and not self.transport.is_closing():
             if not self._one():
                 return
 
     def _fail(self, status: int, detail: str) -> None:
-        assert self.transport is not None
-        self.transport.write(encode_reply(problem(status, detail), self.clock, keep_alive=False))
-        self.transport.close()
+        """Answer and close without reading the rest of the request.
+
+        A lingering close: the reply is sent, our side is shut for writing,
+        and whatever the client is still sending is read and dropped for up
+        to :data:`LINGER_SECONDS`. Closing at once would make the kernel
+        reset the connection while the client is still writing its body, and
+        the client would see a broken pipe instead of the answer.
+        """
+        transport = self.transport
+        assert transport is not None
+        transport.write(encode_reply(problem(status, detail), self.clock, keep_alive=False))
         self.buf.clear()
+        self.discarding = True
+        if transport.can_write_eof():
+            transport.write_eof()
+            asyncio.get_running_loop().call_later(LINGER_SECONDS, transport.close)
+        else:
+            transport.close()
+
+    def eof_received(self) -> bool | None:
+        if self.discarding and self.transport is not None:
+            self.transport.close()
+        return None
 
     def _one(self) -> bool:
         """Handle one complete request from the buffer; False when more

@@ -276,3 +276,13 @@ def test_python_mock_keep_alive_pipelining_and_chunked_bodies() -> None:
                 data += chunk
         assert re.findall(rb"HTTP/1\.1 (\d{3} [A-Za-z ]+)\r\n", data) == [b"200 OK", b"201 Created", b"404 Not Found"]
         assert data.endswith(b'"detail":"no operation of the contract matches the path /nope"}')
+
+
+def test_oversized_body_is_answered_413_not_reset(url: str) -> None:
+    # the mock refuses before reading the body; the client, still sending
+    # 12 MiB, must get the answer and not a broken pipe or a reset
+    for _ in range(3):
+        answer = call(url, "POST", "/notes", raw=b"x" * (12 * 1024 * 1024),
+                      headers={"Content-Type": "application/json"})
+        assert answer.status == 413
+        assert answer.headers["content-type"] == PROBLEM

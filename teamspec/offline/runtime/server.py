@@ -32,8 +32,10 @@ import json
 import math
 import re
 import signal
+import socket
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +47,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from teamspec.offline.runtime import schema_check
 
 MAX_BODY = 1_048_576
+LINGER_SECONDS = 2.0
 METHODS = ("GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE")
 LIMIT_PARAMS = ("limit", "pagesize", "page_size", "per_page", "perpage", "size", "maxresults", "max_results", "count")
 OFFSET_PARAMS = ("offset", "skip", "start")
@@ -721,6 +724,7 @@ def make_handler(api: Api, quiet: bool = True) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 status = 413 if problem.reason == "too_large" else 400
                 self._send(api._plain_problem(status, problem.detail))
+                self._linger()
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
             self._send(api.handle(self.command, self.path, headers, body))
@@ -754,6 +758,21 @@ def make_handler(api: Api, quiet: bool = True) -> type[BaseHTTPRequestHandler]:
                     raise RequestProblem("too_large", f"The request body is larger than {MAX_BODY} bytes.")
                 data += self.rfile.read(size)
                 self.rfile.readline(1024)
+
+        def _linger(self) -> None:
+            # Refused before its body was read: send the answer, shut our side
+            # and drop what the client still sends for a moment. Closing at
+            # once would reset the connection under a client that is still
+            # writing, and it would see a broken pipe instead of the answer.
+            try:
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_WR)
+                self.connection.settimeout(LINGER_SECONDS)
+                deadline = time.monotonic() + LINGER_SECONDS
+                while time.monotonic() < deadline and self.connection.recv(65536):
+                    pass
+            except OSError:
+                pass
 
         def _send(self, reply: Reply) -> None:
             self.send_response(reply.status)
