@@ -59,8 +59,8 @@ def test_backend_files(tasks_plan: Plan) -> None:
         if name.endswith(".py"):
             compile(text, name, "exec")
             imports = set(re.findall(r"^(?:from|import) (\w+)", text, re.M))
-            assert imports <= {"__future__", "argparse", "datetime", "ipaddress", "json", "math", "re", "signal", "sys",
-                               "threading", "uuid", "collections", "dataclasses", "http", "typing", "urllib",
+            assert imports <= {"__future__", "argparse", "datetime", "ipaddress", "json", "math", "re", "signal", "socket", "sys",
+                               "threading", "time", "uuid", "collections", "dataclasses", "http", "typing", "urllib",
                                "schema_check", "api_spec", "server"}, (name, imports)
     assert "    PUT     /tasks/{taskId}  updateTask  update: Replace a task\n" in files["backend/app.py"]
 
