@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -318,7 +319,9 @@ class Plan:
 
     ``graph`` is a ``networkx.DiGraph`` whose nodes are contract ids and whose
     edges run provider → consumer with attribute ``kind`` =
-    ``"implementation"`` (``depends_on``) or ``"interface"`` (``uses``).
+    ``"implementation"`` (``depends_on``) or ``"interface"`` (``uses``). It
+    is built from ``contracts`` on first use (planning and building never
+    need it, so networkx is imported only by what draws or explores it).
     """
 
     spec: Spec
@@ -326,7 +329,6 @@ class Plan:
     blueprint: BlueprintChoice
     team: tuple[Persona, ...]
     contracts: tuple[Contract, ...]  # topological order
-    graph: Any = field(compare=False, repr=False)
     groups: tuple[tuple[str, ...], ...] = ()
     priorities: Mapping[str, float] = field(default_factory=dict)
     critical_path: tuple[str, ...] = ()
@@ -340,6 +342,13 @@ class Plan:
     schedule: Mapping[str, ScheduledContract] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     planning_cost_usd: float = 0.0  # Claude calls made while analysing and designing
+
+    @cached_property
+    def graph(self) -> Any:
+        """The contract graph (``networkx.DiGraph``, see the class docstring)."""
+        from teamspec.planning import build_graph
+
+        return build_graph(self.contracts)
 
     def contract(self, contract_id: str) -> Contract:
         for c in self.contracts:

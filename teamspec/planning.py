@@ -120,22 +120,20 @@ def plan_design(
     ``Plan.contracts`` is in topological order over both edge kinds, ties
     kept in design order. Raises :class:`PlanError` (see there).
     """
-    import networkx as nx
-
     from teamspec.schedule import barrier_makespan, simulate
 
     m = spec.constraints.max_workers if workers is None else workers
     _check_workers(m)
     contracts = design.contracts
     _check_contracts(spec, contracts)
-    graph = build_graph(contracts)
-    _check_acyclic(spec, graph, contracts)
-
     index = {c.id: i for i, c in enumerate(contracts)}
-    topo: list[str] = list(nx.lexicographical_topological_sort(graph, key=index.__getitem__))
-    groups = tuple(
-        tuple(sorted(gen, key=index.__getitem__)) for gen in nx.topological_generations(graph)
-    )
+    both = _successors(contracts, with_uses=True)
+    ordered = _topological_order(both, index)
+    if ordered is None:
+        _check_acyclic(spec, build_graph(contracts), contracts)
+        raise PlanError("internal error: a cycle that could not be located")  # pragma: no cover
+    topo = ordered
+    groups = tuple(tuple(gen) for gen in _generations(both, index))
 
     deps = implementation_deps(contracts)
     effort = {c.id: float(c.effort_hours) for c in contracts}
@@ -151,10 +149,7 @@ def plan_design(
     schedule = {cid: ScheduledContract(cid, *simulated[cid]) for cid in topo}
     makespan = max((s.finish_h for s in schedule.values()), default=0.0)
 
-    impl_graph = nx.DiGraph()
-    impl_graph.add_nodes_from(topo)
-    impl_graph.add_edges_from((d, cid) for cid, ds in deps.items() for d in ds)
-    levels = [sorted(gen, key=index.__getitem__) for gen in nx.topological_generations(impl_graph)]
+    levels = _generations(_successors(contracts, with_uses=False), index)
     barrier = barrier_makespan(levels, effort, m)
 
     by_id = {c.id: c for c in contracts}
@@ -164,7 +159,6 @@ def plan_design(
         blueprint=design.blueprint,
         team=design.team,
         contracts=tuple(by_id[cid] for cid in topo),
-        graph=graph,
         groups=groups,
         priorities={cid: priority[cid] for cid in topo},
         critical_path=tuple(critical),
@@ -178,6 +172,61 @@ def plan_design(
         schedule=schedule,
         warnings=tuple(analysis.warnings) + tuple(design.warnings),
     )
+
+
+def _successors(contracts: Sequence[Contract], *, with_uses: bool) -> dict[str, list[str]]:
+    """provider → its consumers (each once), over ``depends_on`` and, with
+    ``with_uses``, ``uses``; every reference must name a contract."""
+    succ: dict[str, list[str]] = {c.id: [] for c in contracts}
+    for c in contracts:
+        providers = dict.fromkeys((*c.depends_on, *c.uses) if with_uses else c.depends_on)
+        for p in providers:
+            succ[p].append(c.id)
+    return succ
+
+
+def _topological_order(succ: Mapping[str, Sequence[str]], index: Mapping[str, int]) -> list[str] | None:
+    """The topological order that always takes the ready contract earliest
+    in design order (as ``networkx.lexicographical_topological_sort`` with
+    that key); None when there is a cycle."""
+    import heapq
+
+    indegree = dict.fromkeys(succ, 0)
+    for consumers in succ.values():
+        for c in consumers:
+            indegree[c] += 1
+    ready = [(index[x], x) for x, d in indegree.items() if d == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, x = heapq.heappop(ready)
+        order.append(x)
+        for c in succ[x]:
+            indegree[c] -= 1
+            if indegree[c] == 0:
+                heapq.heappush(ready, (index[c], c))
+    return order if len(order) == len(succ) else None
+
+
+def _generations(succ: Mapping[str, Sequence[str]], index: Mapping[str, int]) -> list[list[str]]:
+    """Topological generations (each in design order) of an acyclic graph."""
+    indegree = dict.fromkeys(succ, 0)
+    for consumers in succ.values():
+        for c in consumers:
+            indegree[c] += 1
+    current = [x for x, d in indegree.items() if d == 0]
+    out: list[list[str]] = []
+    while current:
+        current.sort(key=index.__getitem__)
+        out.append(current)
+        following: list[str] = []
+        for x in current:
+            for c in succ[x]:
+                indegree[c] -= 1
+                if indegree[c] == 0:
+                    following.append(c)
+        current = following
+    return out
 
 
 def build_graph(contracts: Sequence[Contract]) -> nx.DiGraph[str]:

@@ -4,6 +4,7 @@ once the spec, analysis and design modules exist."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import itertools
 import math
@@ -394,3 +395,36 @@ def test_make_plan_takes_a_spec_and_an_analysis(tmp_path: Path) -> None:
     assert plan.spec is spec
     assert plan.analysis is ANALYSIS
     assert plan.workers == 2
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_order_and_generations_match_networkx(seed: int) -> None:
+    """The planner orders contracts without networkx; its order and groups
+    are networkx's lexicographical topological sort (key: design order) and
+    topological generations, and Plan.graph (built on first use) agrees."""
+    import random
+
+    import networkx as nx
+
+    from teamspec.planning import _generations, _successors, _topological_order
+
+    rng = random.Random(seed)
+    n = rng.randint(1, 40)
+    names = [f"c{i}" for i in rng.sample(range(1000), n)]  # design order is not sorted order
+    contracts = []
+    for i, cid in enumerate(names):
+        earlier = names[:i]
+        deps = tuple(rng.sample(earlier, min(len(earlier), rng.randint(0, 3))))
+        uses = tuple(rng.sample(earlier, min(len(earlier), rng.randint(0, 2))))
+        contracts.append(Contract(id=cid, name=cid, provider="backend_developer", type="deliverable",
+                                  depends_on=deps, uses=uses))
+    rng.shuffle(contracts)  # declared in any order
+    index = {c.id: i for i, c in enumerate(contracts)}
+    graph = build_graph(contracts)
+    both = _successors(contracts, with_uses=True)
+    assert _topological_order(both, index) == list(
+        nx.lexicographical_topological_sort(graph, key=index.__getitem__))
+    assert _generations(both, index) == [
+        sorted(g, key=index.__getitem__) for g in nx.topological_generations(graph)]
+    cyclic = [*contracts[:-1], dataclasses.replace(contracts[-1], depends_on=(contracts[-1].id,))]
+    assert _topological_order(_successors(cyclic, with_uses=True), index) is None

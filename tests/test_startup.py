@@ -29,3 +29,19 @@ def test_version_imports_nothing_heavy() -> None:
 
 def test_validate_imports_nothing_heavy() -> None:
     assert imported_after(["validate", "specs/minimal.yaml"]) == set()
+
+
+def test_plan_imports_nothing_heavy() -> None:
+    # planning orders the graph itself; networkx only for what draws it
+    assert imported_after(["plan", "specs/minimal.yaml"]) == set()
+
+
+def test_command_build_imports_no_graph_library(tmp_path: Path) -> None:
+    spec = tmp_path / "cmd.yaml"
+    spec.write_text(
+        "teamspec: 1\nname: cmd\nrequirement: |\n  Build a generated system of small services.\n"
+        "executor: command\nteam:\n  personas: [backend_developer]\ncontracts:\n"
+        "  - id: a\n    provider: backend_developer\n    type: deliverable\n    run: 'true'\n"
+        "    deliverables: []\n  - id: b\n    provider: backend_developer\n    type: deliverable\n"
+        "    run: 'true'\n    deliverables: []\n    depends_on: [a]\n")
+    assert imported_after(["build", str(spec), "-o", str(tmp_path / "out")]) == set()

@@ -12,8 +12,8 @@ path and worker count, and reused only when all of these are unchanged:
   edited catalog or template also invalidates it;
 * the requested worker count.
 
-The cached plan has no ``graph`` (networkx is not imported on the fast path);
-:func:`with_graph` rebuilds it when something needs it. Its spec has an empty
+The plan's networkx ``graph`` is not pickled (it is built on first use, and
+networkx is not imported on the fast path). Its spec has an empty
 source map (key positions serve only the diagnostics of a fresh load). ``TEAMSPEC_NO_CACHE=1``
 disables the cache. A cache file that cannot be read is ignored; the cache
 is only an accelerator.
@@ -151,20 +151,11 @@ def _write(cfile: Path, plan: Plan, spec_path: Path, workers: int | None) -> Non
     try:
         from teamspec.model import SourceMap
 
-        # without the graph (networkx stays unimported) and the spec's source
+        # a fresh instance (no graph built lazily) without the spec's source
         # map (positions of every key: only diagnostics of a fresh load need it)
-        slim = dataclasses.replace(plan, graph=None, spec=dataclasses.replace(
+        slim = dataclasses.replace(plan, spec=dataclasses.replace(
             plan.spec, source=SourceMap(plan.spec.source.file)))
         blob = pickle.dumps(slim, protocol=pickle.HIGHEST_PROTOCOL)
         atomic_write(cfile, pickle.dumps((meta, blob), protocol=pickle.HIGHEST_PROTOCOL))
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         return
-
-
-def with_graph(plan: Plan) -> Plan:
-    """``plan`` with its networkx graph (rebuilt when the plan came from the cache)."""
-    if plan.graph is not None:
-        return plan
-    from teamspec.planning import build_graph
-
-    return dataclasses.replace(plan, graph=build_graph(plan.contracts))

@@ -606,10 +606,6 @@ class Engine:
         done = {cid for cid, d in decisions.items() if d.action == "skip"}
         self._event("build_started", total=len(selection), workers=self.workers,
                     message=str(self.tree.root))
-        if will_run and self.plan.graph is None:
-            from teamspec.engine.plancache import with_graph
-
-            self.plan = with_graph(self.plan)
         self._prepare(selection, decisions)
         loop = asyncio.get_running_loop()
         installed = self._install_signals(loop)

@@ -20,7 +20,7 @@ def plan_for(*contracts: Contract) -> Plan:
             Persona(id="frontend_developer", name="Frontend Developer"))
     return Plan(spec=spec, analysis=Analysis("feature_development", "simple", "fully_parallel", 8.0),
                 blueprint=BlueprintChoice(id="parallel-basic", name="Parallel", score=1.0), team=team,
-                contracts=contracts, graph=None)
+                contracts=contracts)
 
 
 def rest(document: Any, *, mock: bool, origin: str = "designed", text: str | None = None,

@@ -282,7 +282,7 @@ def make_plan(
     total = sum(c.effort_hours for c in contracts)
     return Plan(
         spec=spec, analysis=analysis, blueprint=blueprint, team=team,
-        contracts=tuple(by_id[c] for c in order), graph=graph, groups=groups, priorities=priorities,
+        contracts=tuple(by_id[c] for c in order), groups=groups, priorities=priorities,
         critical_path=tuple(critical), critical_path_hours=max(priorities.values(), default=0.0),
         sequential_hours=total, predicted_makespan_hours=max(finish.values(), default=0.0),
         lower_bound_hours=max(max(priorities.values(), default=0.0), total / 4), barrier_makespan_hours=total,
