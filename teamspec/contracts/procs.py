@@ -1,14 +1,17 @@
 """Start and stop provider processes for verification.
 
-A provider command (a contract's ``serve:``) is split with :mod:`shlex`
-*before* placeholders are substituted, so a substituted value is always one
-argument and never shell syntax; it runs without a shell, in its own process
-group (session), in the output directory. Stopping sends SIGTERM to the
+A provider command (a contract's ``serve:``) becomes an argv by the rules of
+:mod:`teamspec.cmdline` (the same as a contract's ``run:``): ``{port}`` and
+``{host}`` are never parsed as shell, a command without shell syntax runs
+directly, any other (``cd backend && python app.py --port {port}``) with
+``sh -c``. It runs in its own process group (session), in the output
+directory. Stopping sends SIGTERM to the
 whole group, then SIGKILL after a grace period; every started group is also
 killed at interpreter exit, so no process is left behind (also on Ctrl-C,
 which reaches the ``finally`` of :func:`running_provider`).
 
-``python``/``python3`` as the program mean the interpreter running teamspec.
+``python``/``python3`` as the program mean the interpreter running teamspec
+(through the shell too: its directory comes first on ``PATH``).
 """
 
 from __future__ import annotations
@@ -41,25 +44,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def _aliases() -> dict[str, str]:
+    return {"python": sys.executable, "python3": sys.executable}
+
+
 def command_argv(command: str, values: Mapping[str, str]) -> list[str]:
-    """``command`` split like a POSIX shell would, then ``{name}``
-    placeholders replaced inside each argument. Raises :class:`UsageError`
-    for an unparsable command or an unknown placeholder."""
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise UsageError(f"cannot parse the command {command!r}: {exc}") from None
-    if not argv:
+    """The argv of a provider command with ``values`` substituted (see the
+    module docstring). Raises :class:`UsageError` for an empty or
+    unparsable command and for a program that is not found."""
+    from teamspec.cmdline import command_argv as split
+    from teamspec.cmdline import parse
+
+    if not command.strip():
         raise UsageError("the command is empty")
-    out: list[str] = []
-    for arg in argv:
-        text = arg
-        for name, value in values.items():
-            text = text.replace("{" + name + "}", value)
-        out.append(text)
-    if out[0] in ("python", "python3"):
-        out[0] = sys.executable
-    return out
+    parsed = parse(command, values, _aliases())
+    if parsed.reason == "unparsable":
+        try:
+            shlex.split(command)
+        except ValueError as exc:
+            raise UsageError(f"cannot parse the command {command!r}: {exc}") from None
+    if parsed.reason == "not_found":
+        name = shlex.split(command)[0]
+        raise UsageError(f"cannot start {name!r} (from {command!r}): no such program")
+    return split(command, values, _aliases())[0]
 
 
 @dataclass
@@ -86,8 +93,15 @@ def start(command: str, cwd: Path, *, port: int | None = None, host: str = "127.
     """Start ``command`` in ``cwd`` with ``{port}`` (a free port of
     ``host``) and ``{host}`` substituted, in a new process group."""
     chosen = port if port is not None else free_port(host)
-    argv = command_argv(command, {"port": str(chosen), "host": host})
-    full_env = {**os.environ, "PORT": str(chosen), "HOST": host, **(env or {})}
+    argv = command_argv(command, {"port": str(chosen), "host": host})  # never a value as shell
+    from teamspec.cmdline import placeholder_env
+
+    values = {"port": str(chosen), "host": host}
+    # through the shell, ``python`` is the running interpreter too: its
+    # directory comes first on PATH
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+    full_env = {**os.environ, "PATH": path, "PORT": str(chosen), "HOST": host,
+                **placeholder_env(values), **(env or {})}
     out = None
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)

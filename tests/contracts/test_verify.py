@@ -156,3 +156,16 @@ def test_verify_usage_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as err:
         verify_provider(Contract(id="x", name="x", type="rest_api", provider="p"), tmp_path)
     assert err.value.message == "contract x has no 'serve' command to start its provider"
+
+
+def test_serve_commands_with_shell_syntax_run_through_the_shell(tmp_path: Path) -> None:
+    # the same rules as run: a value is never shell syntax, shell syntax works
+    argv = procs.command_argv("cd backend && python app.py --port {port}", {"port": "1; touch pwned", "host": "h"})
+    assert argv == ["/bin/sh", "-c", 'cd backend && python app.py --port "${TEAMSPEC_PORT}"']
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "app.py").write_text(
+        "import os, sys\nprint(sys.argv[1:], os.environ['TEAMSPEC_HOST'], flush=True)\n")
+    provider = procs.start("cd backend && python app.py --port {port} > seen.txt", tmp_path,
+                           port=4321, log=tmp_path / "serve.log")
+    assert provider.process.wait(timeout=30) == 0
+    assert (tmp_path / "backend" / "seen.txt").read_text() == "['--port', '4321'] 127.0.0.1\n"

@@ -2,20 +2,14 @@
 
 Placeholders ``{port}`` (a free port on 127.0.0.1), ``{out}`` (the output
 directory, absolute), ``{contract}`` (id), ``{name}`` and ``{provider}`` are
-substituted without ever being parsed as shell:
-
-* a command without shell syntax (no ``| & ; < > ( ) $ ` * ? [ ] # ~``, no
-  ``VAR=value`` prefix, its program found on ``PATH``) is split with
-  :func:`shlex.split` and run directly; each placeholder is replaced inside
-  its own argument;
-* any other command runs with ``sh -c``, and each placeholder becomes a
-  reference to an environment variable (``TEAMSPEC_PORT``,
-  ``TEAMSPEC_OUT``, ``TEAMSPEC_CONTRACT``, ``TEAMSPEC_NAME``,
-  ``TEAMSPEC_PROVIDER``) written for its quoting context: ``"${TEAMSPEC_X}"``
-  unquoted, ``${TEAMSPEC_X}`` inside double quotes, and ``'"${TEAMSPEC_X}"'``
-  inside single quotes. The shell expands a variable's value but never
-  parses it as commands, so ``x; touch pwned`` is an argument, not a
-  command. The same variables are also set for the command itself.
+substituted without ever being parsed as shell (:mod:`teamspec.cmdline`, the
+same rules as a contract's ``serve:``): a command without shell syntax is
+split and run directly, one argument per placeholder value; any other runs
+with ``sh -c`` and reads the values from environment variables
+(``TEAMSPEC_PORT``, ``TEAMSPEC_OUT``, ``TEAMSPEC_CONTRACT``,
+``TEAMSPEC_NAME``, ``TEAMSPEC_PROVIDER``), so ``x; touch pwned`` is an
+argument, not a command. The same variables are also set for the command
+itself.
 
 Outcome: exit code 0 → ``ok``; exit code 75 (``EX_TEMPFAIL``, sysexits.h) →
 ``failed`` and *transient* (retried with backoff); any other non-zero exit or
@@ -38,14 +32,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-import shlex
 import signal
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from teamspec.cmdline import command_argv, env_var, placeholder_env, program_path
 from teamspec.contracts.procs import free_port
 from teamspec.engine.executors.base import ExecOutcome, ExecutorConfig, Job
 from teamspec.engine.workspace import OutputTree, WorkspaceError
@@ -57,9 +50,6 @@ if TYPE_CHECKING:
 
 EX_TEMPFAIL = 75
 PLACEHOLDERS: tuple[str, ...] = ("port", "out", "contract", "name", "provider")
-_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
-_SHELL_CHARS = set("|&;<>()$`*?[]#~\n{}")
-_ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 TAIL_LINES = 20
 KILL_GRACE_S = 2.0
 
@@ -74,98 +64,6 @@ def placeholder_values(
         "name": contract.name,
         "provider": contract.provider,
     }
-
-
-def env_var(name: str) -> str:
-    return f"TEAMSPEC_{name.upper()}"
-
-
-def _shell_form(template: str) -> str:
-    """Rewrite placeholders as environment references fit for their quoting
-    context (see the module docstring)."""
-    out: list[str] = []
-    quote: str | None = None
-    i = 0
-    n = len(template)
-    while i < n:
-        ch = template[i]
-        if ch == "\\" and quote != "'" and i + 1 < n:
-            out.append(template[i : i + 2])
-            i += 2
-            continue
-        if ch == "'" and quote in (None, "'"):
-            quote = None if quote == "'" else "'"
-        elif ch == '"' and quote in (None, '"'):
-            quote = None if quote == '"' else '"'
-        elif ch == "{":
-            m = _PLACEHOLDER.match(template, i)
-            if m:
-                var = env_var(m.group(1))
-                if quote is None:
-                    out.append(f'"${{{var}}}"')
-                elif quote == '"':
-                    out.append(f"${{{var}}}")
-                else:
-                    out.append(f"'\"${{{var}}}\"'")
-                i = m.end()
-                continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-_WHICH: dict[tuple[str, str], str | None] = {}
-
-
-def _which(program: str) -> str | None:
-    key = (program, os.environ.get("PATH", ""))
-    if key not in _WHICH:
-        import shutil
-
-        _WHICH[key] = shutil.which(program)
-    return _WHICH[key]
-
-
-_PARSED: dict[tuple[str, str], tuple[tuple[str, ...], bool]] = {}
-
-
-def _parse(template: str) -> tuple[tuple[str, ...], bool]:
-    """``(parts, via_shell)`` of a template, placeholders not yet substituted
-    (cached: a build runs the same templates many times)."""
-    key = (template, os.environ.get("PATH", ""))
-    hit = _PARSED.get(key)
-    if hit is not None:
-        return hit
-    bare = _PLACEHOLDER.sub("", template)
-    needs_shell = any(c in _SHELL_CHARS for c in bare)
-    parts: tuple[str, ...] = ()
-    if not needs_shell:
-        try:
-            parts = tuple(shlex.split(template))
-        except ValueError:
-            needs_shell = True
-        else:
-            if not parts or _ENV_ASSIGN.match(parts[0]) or _which(parts[0]) is None:
-                needs_shell = True
-    hit = ("/bin/sh", "-c", _shell_form(template)) if needs_shell else parts, needs_shell
-    if len(_PARSED) < 4096:
-        _PARSED[key] = hit
-    return hit
-
-
-def command_argv(template: str, values: Mapping[str, str]) -> tuple[list[str], bool]:
-    """``(argv, via_shell)`` for a ``run:`` template (see the module docstring)."""
-    parts, via_shell = _parse(template)
-    if via_shell or "{" not in template:
-        return list(parts), via_shell
-    return [_PLACEHOLDER.sub(lambda m: values[m.group(1)], p) for p in parts], False
-
-
-def program_path(argv: list[str]) -> str | None:
-    """The file to execute for ``argv`` (searched on ``PATH`` unless it
-    holds a ``/``); None when not found."""
-    name = argv[0]
-    return name if "/" in name else _which(name)
 
 
 def command_env(values: Mapping[str, str]) -> dict[str, str]:
@@ -287,7 +185,7 @@ async def run_command(
         if program is None:
             return None, f"cannot start {argv[0]!r}: no such program"
         try:
-            code = await spawner.run(argv, cwd, {env_var(k): v for k, v in values.items()},
+            code = await spawner.run(argv, cwd, placeholder_env(values),
                                      log_path, header, append, KILL_GRACE_S, program)
         except SpawnError as exc:
             if exc.kind == "log":
