@@ -11,6 +11,7 @@ written; this module reads and parses, it never rewrites.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -223,3 +224,110 @@ def load_interface(spec: Spec, contract: ContractSpec) -> Interface | None:
     except _Problem as exc:
         raise fail(f"interface file {shown}: {exc}") from None
     return Interface(kind=kind, document=document, source=target.resolve(), text=text, origin="file")
+
+
+def document_diagnostics(spec: Spec, contract: ContractSpec, iface: Interface) -> list[Diagnostic]:
+    """What the build would refuse in an event-stream or JSON Schema
+    interface document (unknown keys, invalid schemas, messages no event can
+    satisfy, a schema that declares no type), located: the key's line in the
+    spec for an inline interface, in the interface file otherwise.
+
+    The same code the build uses to write the contract's files
+    (``teamspec.contracts.events`` / ``typesgen``) decides, so validate and
+    build never disagree."""
+    if iface.kind not in ("event_schemas", "json_schema"):
+        return []
+    from teamspec.model import Contract
+
+    resolved = Contract(id=contract.id, name=contract.name or contract.id,
+                        type=contract.type or ("event_stream" if iface.kind == "event_schemas"
+                                               else "interface"),
+                        provider=contract.provider or "", interface=iface)
+    try:
+        if iface.kind == "event_schemas":
+            from teamspec.contracts.events import event_files
+
+            event_files(resolved)
+        else:
+            from teamspec.contracts.typesgen import interface_files
+
+            interface_files(resolved)
+    except InterfaceError as exc:
+        return [_relocate(spec, contract, iface, d) for d in exc.diagnostics]
+    except (RecursionError, ValueError, TypeError) as exc:  # never a traceback for bad input
+        where = _relocate(spec, contract, iface, Diagnostic("", 0, 0, "error", "", ""))
+        return [dataclasses.replace(where, message=(
+            f"the interface document cannot be used: {type(exc).__name__}: {exc}"))]
+    return []
+
+
+def _relocate(spec: Spec, contract: ContractSpec, iface: Interface, diag: Diagnostic) -> Diagnostic:
+    """A diagnostic about a place in the interface document (``path`` dotted,
+    no line), moved to that place in the spec or the interface file."""
+    inner = _split_dotted(iface.document, diag.path)
+    if iface.source is None:
+        index = _contract_index(spec, contract)
+        if index is None:
+            return diag
+        path = ("contracts", index, "interface", *inner)
+        line, col = spec.source.locate(path)
+        return Diagnostic(spec.source.file or str(spec.path), line, col, diag.severity,
+                          diag.message, format_path(path))
+    line, col = _file_position(iface.text or "", inner)
+    shown = spec.base_dir / contract.interface if isinstance(contract.interface, str) else iface.source
+    return Diagnostic(str(shown), line, col, diag.severity, diag.message, diag.path)
+
+
+def _split_dotted(document: Any, dotted: str) -> tuple[str | int, ...]:
+    """``"messages.task.created.required"`` as the keys it names in
+    ``document`` (a key may hold dots: the longest key that exists wins);
+    stops at the deepest existing ancestor."""
+    parts = dotted.split(".") if dotted else []
+    out: list[str | int] = []
+    node = document
+    i = 0
+    while i < len(parts):
+        if isinstance(node, Mapping):
+            for j in range(len(parts), i, -1):
+                key = ".".join(parts[i:j])
+                if key in node:
+                    out.append(key)
+                    node = node[key]
+                    i = j
+                    break
+            else:
+                break
+        elif isinstance(node, list) and parts[i].isdigit() and int(parts[i]) < len(node):
+            out.append(int(parts[i]))
+            node = node[int(parts[i])]
+            i += 1
+        else:
+            break
+    return tuple(out)
+
+
+def _file_position(text: str, path: tuple[str | int, ...]) -> tuple[int, int]:
+    """(line, column) of ``path``'s key in a YAML or JSON text (its nearest
+    existing ancestor; the document's start when nothing matches)."""
+    try:
+        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return 1, 1
+    if node is None:
+        return 1, 1
+    where = (node.start_mark.line + 1, node.start_mark.column + 1)
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    where = (key.start_mark.line + 1, key.start_mark.column + 1)
+                    node = value
+                    break
+            else:
+                return where
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            where = (node.start_mark.line + 1, node.start_mark.column + 1)
+        else:
+            return where
+    return where

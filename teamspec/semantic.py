@@ -254,12 +254,15 @@ def _check_execution(report: _Report) -> None:
 
 
 def _check_interfaces(report: _Report) -> None:
-    from teamspec.interfaces import load_interface
+    from teamspec.interfaces import document_diagnostics, load_interface
 
     for c in report.spec.contracts:
         if c.interface is None:
             continue
         try:
-            load_interface(report.spec, c)
+            iface = load_interface(report.spec, c)
         except InterfaceError as exc:
             report.out.extend(exc.diagnostics)
+            continue
+        if iface is not None:
+            report.out.extend(document_diagnostics(report.spec, c, iface))

@@ -182,3 +182,48 @@ def test_parse_interface_text() -> None:
     assert parse_interface_text("type Query { a: Int }", "graphql") == "type Query { a: Int }"
     with pytest.raises(ValueError, match="invalid YAML at line 1, column 5: mapping values are not allowed"):
         parse_interface_text("a: b: c\n", "json_schema")
+
+
+def document_lines(spec: Spec) -> list[str]:
+    from teamspec.interfaces import document_diagnostics
+
+    c = spec.contracts[0]
+    iface = load_interface(spec, c)
+    assert iface is not None
+    return [d.format() for d in document_diagnostics(spec, c, iface)]
+
+
+def test_an_inline_event_schema_problem_is_located_in_the_spec(tmp_path: Path) -> None:
+    spec = spec_with(tmp_path, contract("event_stream", (
+        "\n      channel: tasks\n      messages:\n        task.created:\n          type: object\n"
+        "          required: id\n")))
+    assert document_lines(spec) == [
+        "x.yaml:13:11: error: contracts[0].interface.messages.task.created.required: "
+        "not a valid JSON Schema: 'id' is not of type 'array'"]
+
+
+def test_an_event_file_problem_is_located_in_the_file(tmp_path: Path) -> None:
+    (tmp_path / "events.yaml").write_text(
+        "channel: tasks\nmessages:\n  task.created:\n    type: object\n    required: id\n")
+    spec = spec_with(tmp_path, contract("event_stream", "events.yaml"))
+    assert document_lines(spec) == [
+        f"{tmp_path / 'events.yaml'}:5:5: error: messages.task.created.required: "
+        "not a valid JSON Schema: 'id' is not of type 'array'"]
+
+
+def test_a_json_schema_interface_that_declares_no_type(tmp_path: Path) -> None:
+    (tmp_path / "record.json").write_text('{"$defs": {}}')
+    spec = spec_with(tmp_path, contract("interface", "record.json"))
+    assert document_lines(spec) == [
+        f"{tmp_path / 'record.json'}:1:1: error: the schema declares no type: "
+        "give it a root schema or $defs entries"]
+
+
+def test_valid_event_and_schema_interfaces_have_no_document_problems() -> None:
+    from teamspec.interfaces import document_diagnostics
+
+    spec = parse_spec((FIXTURES / "full.yaml").read_text(encoding="utf-8"), "full.yaml", FIXTURES)
+    for c in spec.contracts:
+        iface = load_interface(spec, c)
+        if iface is not None:
+            assert document_diagnostics(spec, c, iface) == [], c.id
