@@ -197,7 +197,8 @@ def _readme(contract: Contract, kinds: dict[str, str]) -> str:
         "- `String` fields: `\"<field> <8 hex>\"`; `ID`: 16 hex digits; `Int`: 1..1000;",
         "  `Float`: 0.00..999.99; `Boolean`: true or false.",
         "- Enums: one of their values. Interfaces and unions: one of their concrete types.",
-        "- Lists: 2 items.",
+        "- Lists: 2 items, or as many as a paging argument asks for (`first`, `last`, `limit`, "
+        "`take`, `count`, `pageSize`; at most 100), also for the lists of a connection it returns.",
         "- A field with an `id` argument returning an object, interface or union returns the",
         "  object with that id: `node(id: \"x\") { id }` answers `\"x\"`.",
         "",

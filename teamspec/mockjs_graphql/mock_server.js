@@ -11,7 +11,10 @@
 //     derived from a SHA-256 of that position;
 //   - enums: one of their values, chosen the same way;
 //   - interfaces and unions: one of their concrete types, chosen the same way;
-//   - lists: LIST_LENGTH (2) items;
+//   - lists: LIST_LENGTH (2) items, or as many as a paging argument asks
+//     for (`first`, `last`, `limit`, `take`, `count`, `pageSize`; at most
+//     MAX_LIST_LENGTH): on a list field, or on a field returning a connection
+//     object, whose lists (`edges`, `films`, ...) then have that length;
 //   - a field with an `id` argument returning an object, interface or union
 //     returns the object with that id (so `node(id: "x") { id }` answers "x").
 
@@ -36,6 +39,8 @@ const {
 const SCALAR_KINDS = /* @teamspec:SCALAR_KINDS@ */ {};
 
 const LIST_LENGTH = 2;
+const MAX_LIST_LENGTH = 100;
+const LENGTH_ARGS = ['first', 'last', 'limit', 'take', 'count', 'pageSize'];
 const DEFAULT_PORT = 4000;
 const DEFAULT_HOST = '127.0.0.1';
 
@@ -138,21 +143,44 @@ function keyFieldOf(store, typeName) {
   }
 }
 
+// The list length a field's arguments ask for, if any.
+function requestedLength(fieldArgs) {
+  if (!fieldArgs) return undefined;
+  for (const name of LENGTH_ARGS) {
+    const value = fieldArgs[name];
+    if (Number.isInteger(value)) return Math.max(0, Math.min(MAX_LIST_LENGTH, value));
+  }
+  return undefined;
+}
+
 // A MockStore whose generation is seeded by the position being generated,
 // whose lists have LIST_LENGTH items, and whose keys for types without an id
 // field are derived from the position too (the stock store draws them from
 // Math.random).
 class DeterministicMockStore extends MockStore {
+  constructor(options) {
+    super(options);
+    // `${typeName}:${key}` of an object reached through a paging argument
+    // (a connection) -> the length of its lists
+    this.lengthOf = new Map();
+  }
+
   getImpl(args) {
     if (args.fieldName === undefined || args.key === undefined) return super.getImpl(args);
     const saved = position;
+    const asked = requestedLength(args.fieldArgs);
     position = {
       seed: `${args.typeName}:${args.key}.${args.fieldName}(${stableStringify(args.fieldArgs ?? {})})`,
       field: args.fieldName,
       calls: 0,
+      length: asked ?? this.lengthOf.get(`${args.typeName}:${args.key}`),
     };
     try {
-      return super.getImpl(this.withRequestedId(args));
+      const value = super.getImpl(this.withRequestedId(args));
+      if (asked !== undefined && value && typeof value === 'object' && value.$ref) {
+        this.lengthOf.set(`${value.$ref.typeName}:${value.$ref.key}`, asked);
+      }
+      return value;
     } finally {
       position = saved;
     }
@@ -161,7 +189,14 @@ class DeterministicMockStore extends MockStore {
   generateValueFromType(fieldType) {
     const nullable = getNullableType(fieldType);
     if (isListType(nullable)) {
-      return Array.from({ length: LIST_LENGTH }, () => this.generateValueFromType(nullable.ofType));
+      const length = position.length ?? LIST_LENGTH;
+      const saved = position.length;
+      position.length = undefined; // lists inside the items: the default length
+      try {
+        return Array.from({ length }, () => this.generateValueFromType(nullable.ofType));
+      } finally {
+        position.length = saved;
+      }
     }
     return super.generateValueFromType(fieldType);
   }

@@ -391,3 +391,30 @@ def test_every_custom_scalar_enum_union_and_interface_is_mocked(serve: Any) -> N
     assert data["order"]["id"] == "o-1"  # the id argument names the object returned
     assert re.fullmatch(r"\d+\.\d\d", data["order"]["total"])
     assert {n["__typename"] for n in data["named"]} <= {"Shop", "Customer"}
+
+
+PAGED_QUERY = """
+{
+  five: allFilms(first: 5) { edges { node { title producers } } films { title } }
+  none: allFilms(first: 0) { films { title } }
+  many: allPeople(last: 1000) { people { name } }
+  plain: allFilms { films { title } }
+}
+"""
+
+
+@pytest.mark.node
+def test_paging_arguments_set_list_lengths(serve: Any) -> None:
+    url = serve(SWAPI.read_text(encoding="utf-8"), "swapi")
+    data = answer(url, PAGED_QUERY)
+    assert len(data["five"]["edges"]) == 5
+    assert len(data["five"]["films"]) == 5
+    assert len({f["title"] for f in data["five"]["films"]}) == 5
+    assert all(len(e["node"]["producers"]) == 2 for e in data["five"]["edges"])  # inner lists: default
+    assert data["none"]["films"] == []
+    assert len(data["many"]["people"]) == 100  # capped
+    assert len(data["plain"]["films"]) == 2
+    # deterministic whatever was asked before: a fresh server, the other order
+    again = serve(SWAPI.read_text(encoding="utf-8"), "swapi")
+    post(again, "{ allFilms { films { title } } }")
+    assert answer(again, PAGED_QUERY) == data
