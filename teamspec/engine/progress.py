@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 from teamspec.engine.events import BuildEvent
 
 if TYPE_CHECKING:
-    from teamspec.engine.runner import BuildResult
+    from teamspec.engine.results import BuildResult
 
 _COLORS = {
     "succeeded": "\x1b[32m", "up_to_date": "\x1b[2m", "failed": "\x1b[31m",

@@ -29,7 +29,7 @@ from teamspec.layout import REPORT_JSON, REPORT_MD
 from teamspec.model import Plan
 
 if TYPE_CHECKING:
-    from teamspec.engine.runner import ContractResult
+    from teamspec.engine.results import ContractResult
 
 REPORT_FORMAT = 1
 #: report.md lists at most this many contracts (report.json has them all)

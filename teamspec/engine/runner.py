@@ -29,15 +29,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -45,6 +43,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from teamspec.engine.events import BuildEvent, EventCallback
 from teamspec.engine.executors.base import ExecOutcome, Executor, ExecutorConfig, Job, Usage
 from teamspec.engine.fingerprint import COMPONENTS, Fingerprinter, changed_inputs, outputs_hash
+from teamspec.engine.results import (
+    BuildResult,
+    ContractResult,
+    DryRunItem,
+    Status,
+    _iso,
+    _new_result,
+)
 from teamspec.engine.scores import quality_score
 from teamspec.engine.state import Record, StateStore, check_outputs, sweep_temp_files
 from teamspec.engine.workspace import OutputTree
@@ -55,8 +61,6 @@ from teamspec.model import Contract, Finding, Persona, Plan, Spec
 if TYPE_CHECKING:
     import asyncio
 
-Status = Literal["succeeded", "failed", "error", "blocked", "up_to_date"]
-STATUSES: tuple[str, ...] = ("succeeded", "failed", "error", "blocked", "up_to_date")
 MAX_BACKOFF_S = 30.0
 TICK_S = 0.5
 #: contracts completed inline (``run_now``) for this long at most before the
@@ -73,160 +77,6 @@ def _version() -> str:
 
 def _now() -> str:
     return _iso(time.time())
-
-
-_ISO_SECONDS: dict[int, str] = {}  # whole seconds formatted lately
-
-
-def _iso(ts: float) -> str:
-    """``datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")``
-    with ``Z``; the date and time of day are formatted once per second (a
-    report has two timestamps per contract)."""
-    frac, whole = math.modf(ts)
-    us = round(frac * 1e6)  # as datetime.fromtimestamp: half to even
-    sec = int(whole)
-    if us >= 1_000_000:
-        sec, us = sec + 1, us - 1_000_000
-    elif us < 0:
-        sec, us = sec - 1, us + 1_000_000
-    text = _ISO_SECONDS.get(sec)
-    if text is None:
-        if len(_ISO_SECONDS) >= 256:
-            _ISO_SECONDS.clear()
-        text = _ISO_SECONDS[sec] = datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{us // 1000:03d}Z"
-
-
-# ------------------------------------------------------------------ results
-
-
-@dataclass(frozen=True)
-class ContractResult:
-    """The outcome of one contract in one build (``to_dict()`` for the report)."""
-
-    id: str
-    provider: str
-    status: Status
-    reason: str = ""
-    executor: str = ""
-    started_ts: float | None = None  # wall clock (time.time()) when the first attempt began
-    finished_ts: float | None = None
-    start_s: float | None = None  # seconds since the execution phase began
-    duration_s: float = 0.0
-    attempts: int = 0
-    files: tuple[str, ...] = ()
-    fulfillment: float | None = None
-    checks: float | None = None
-    quality: float | None = 0.0  # None: not validated (simulate)
-    findings: tuple[Finding, ...] = ()
-    deliverables: tuple[Mapping[str, Any], ...] = ()
-    usage: Usage | None = None
-    effort_hours: float = 0.0
-    log: str | None = None
-    log_tail: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("succeeded", "up_to_date")
-
-    @property
-    def started_at(self) -> str | None:
-        return None if self.started_ts is None else _iso(self.started_ts)
-
-    @property
-    def finished_at(self) -> str | None:
-        return None if self.finished_ts is None else _iso(self.finished_ts)
-
-    def to_dict(self) -> dict[str, Any]:
-        # one call per contract in a report: locals, no empty comprehensions
-        started, finished, start = self.started_ts, self.finished_ts, self.start_s
-        fulfillment, checks, quality = self.fulfillment, self.checks, self.quality
-        d: dict[str, Any] = {
-            "id": self.id,
-            "provider": self.provider,
-            "status": self.status,
-            "reason": self.reason,
-            "executor": self.executor,
-            "effort_hours": self.effort_hours,
-            "started_at": None if started is None else _iso(started),
-            "finished_at": None if finished is None else _iso(finished),
-            "start_s": None if start is None else round(start, 6),
-            "duration_s": round(self.duration_s, 6),
-            "attempts": self.attempts,
-            "files": list(self.files),
-            "fulfillment": None if fulfillment is None else round(fulfillment, 6),
-            "checks": None if checks is None else round(checks, 6),
-            "quality": None if quality is None else round(quality, 6),
-            "deliverables": [dict(x) for x in self.deliverables] if self.deliverables else [],
-            "findings": [f.to_dict() for f in self.findings] if self.findings else [],
-        }
-        if self.usage is not None:
-            d["usage"] = self.usage.to_dict()
-        if self.log is not None:
-            d["log"] = self.log
-            d["log_tail"] = list(self.log_tail)
-        return d
-
-
-_RESULT_DEFAULTS: dict[str, Any] = {
-    f.name: f.default for f in dataclasses.fields(ContractResult)
-    if f.default is not dataclasses.MISSING}
-
-
-def _new_result(**kw: Any) -> ContractResult:
-    """``ContractResult(**kw)`` without the frozen dataclass's
-    ``object.__setattr__`` per field (one result per contract: it shows in
-    the engine's per-contract overhead). Same object, same immutability."""
-    obj = object.__new__(ContractResult)
-    d = obj.__dict__
-    d.update(_RESULT_DEFAULTS)
-    d.update(kw)
-    return obj
-
-
-@dataclass(frozen=True)
-class DryRunItem:
-    id: str
-    action: Literal["run", "skip", "refuse", "maybe", "blocked"]
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "action": self.action, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What :func:`build` returns."""
-
-    out_dir: Path
-    report: Mapping[str, Any]
-    results: Mapping[str, ContractResult] = field(default_factory=dict)
-    interrupted: bool = False
-    dry_run: bool = False
-    would_run: tuple[DryRunItem, ...] = ()
-    budget_exceeded: bool = False
-    quality_passed: bool = True
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def exit_code(self) -> int:
-        """0 success; 1 something failed, was blocked, quality below the
-        threshold or the budget was exceeded; 130 interrupted."""
-        if self.interrupted:
-            return 130
-        if self.dry_run:
-            return 0
-        if self.budget_exceeded or not self.quality_passed:
-            return 1
-        if any(not r.ok for r in self.results.values()):
-            return 1
-        return 0
-
-    def counts(self) -> dict[str, int]:
-        out = dict.fromkeys(STATUSES, 0)
-        for r in self.results.values():
-            out[r.status] += 1
-        return out
 
 
 # ------------------------------------------------------------------- build
