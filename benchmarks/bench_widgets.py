@@ -93,16 +93,16 @@ def old_gantt_png(plan: Plan, dpi: float) -> bytes:
     one artist per bar, label and legend entry, saved with ``savefig``."""
     from matplotlib.patches import Patch, Rectangle
 
-    from teamspec import viz
+    from teamspec.viz import _base, _dag, _gantt
 
-    g = viz._plan_gantt(plan)
-    width, height = viz._gantt_size(g.lanes, len(g.legend), bool(g.note))
-    fig = viz._new_figure(width, height)
-    rows, per_row = viz._legend_shape(len(g.legend), width)
-    bottom = rows * viz._LEGEND_ROW + 0.2 + 0.45
+    g = _gantt._plan_gantt(plan)
+    width, height = _gantt._gantt_size(g.lanes, len(g.legend), bool(g.note))
+    fig = _base._new_figure(width, height)
+    rows, per_row = _dag._legend_shape(len(g.legend), width)
+    bottom = rows * _base._LEGEND_ROW + 0.2 + 0.45
     left, right = 0.9, 0.3
     ax = fig.add_axes((left / width, bottom / height, (width - left - right) / width,
-                       (height - bottom - viz._TITLE_H) / height))
+                       (height - bottom - _base._TITLE_H) / height))
     end = max((b.finish for b in g.bars), default=1.0) or 1.0
     inches_per_unit = (width - left - right) / (end * 1.02)
     ax.set_xlim(0.0, end * 1.02)
@@ -118,18 +118,18 @@ def old_gantt_png(plan: Plan, dpi: float) -> bytes:
         rect = Rectangle((bar.start, bar.lane - 0.38), max(bar.finish - bar.start, end * 0.004),
                          0.76, facecolor=bar.color, edgecolor="white", lw=0.8)
         ax.add_artist(rect)
-        label = viz._fit_label(bar.id, (bar.finish - bar.start) * inches_per_unit - 0.08, 7.0)
+        label = _base._fit_label(bar.id, (bar.finish - bar.start) * inches_per_unit - 0.08, 7.0)
         if label:
             text = ax.text(bar.start + (bar.finish - bar.start) / 2, bar.lane, label,
                            ha="center", va="center", fontsize=7,
-                           color=viz._text_color(bar.color), clip_on=True)
+                           color=_base._text_color(bar.color), clip_on=True)
             text.set_clip_path(rect)
-    fig.text(0.5, 1 - (viz._TITLE_H / 2) / height, g.title, ha="center", va="center",
+    fig.text(0.5, 1 - (_base._TITLE_H / 2) / height, g.title, ha="center", va="center",
              fontsize=11, weight="bold")
     handles = [Patch(facecolor=c, edgecolor="white", label=k) for k, c in g.legend.items()]
     fig.legend(handles=handles, loc="lower center", ncol=per_row, fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, 0.0), borderaxespad=0.3)
-    return viz.png_bytes(fig, dpi=dpi)
+    return _base.png_bytes(fig, dpi=dpi)
 
 
 def median_ms(fn: Callable[[int], object], workers: list[int]) -> float:
