@@ -12,11 +12,7 @@ from typing import TYPE_CHECKING, Any
 from teamspec.errors import UsageError
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure, SubFigure
-
-
-    Container = Figure | SubFigure
-
+    from matplotlib.figure import Figure
 
 
 # Fixed colours for the catalog's personas (stable across plans and runs).

@@ -7,6 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from teamspec.errors import UsageError
+from teamspec.viz._base import _new_figure, _save
+from teamspec.viz._dag import _dag_colors, _dag_layout, _dag_size, _draw_dag
+from teamspec.viz._gantt import _draw_gantt, _Gantt, _gantt_size, _plan_gantt, _report_gantt
+from teamspec.viz._quality import _draw_quality, _quality_size
+from teamspec.viz._report import _as_report
+from teamspec.viz._savings import _draw_panels, _Panel, _plan_panel, _savings_panels, _savings_size
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure, SubFigure
@@ -14,12 +20,7 @@ if TYPE_CHECKING:
     from teamspec.model import Plan
 
     Container = Figure | SubFigure
-from teamspec.viz._base import _new_figure, _save
-from teamspec.viz._dag import _dag_colors, _dag_layout, _dag_size, _draw_dag
-from teamspec.viz._gantt import _draw_gantt, _Gantt, _gantt_size, _plan_gantt, _report_gantt
-from teamspec.viz._quality import _draw_quality, _quality_size
-from teamspec.viz._report import _as_report
-from teamspec.viz._savings import _draw_panels, _Panel, _plan_panel, _savings_panels, _savings_size
+
 
 PLAN_PARTS: tuple[str, ...] = ("dag", "schedule", "savings")
 

@@ -9,14 +9,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from teamspec.errors import UsageError
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure, SubFigure
-
-    from teamspec.model import Plan
-
-    Container = Figure | SubFigure
 from teamspec.viz._base import (
     _BOX_PAD,
     _COL_GAP,
@@ -37,6 +29,14 @@ from teamspec.viz._base import (
     status_color,
     wrap_label,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    from teamspec.model import Plan
+
+    Container = Figure | SubFigure
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure, SubFigure
-
-    from teamspec.model import Plan
-
-    Container = Figure | SubFigure
 from teamspec.viz._base import (
     _LEGEND_ENTRY_W,
     _LEGEND_ROW,
@@ -31,6 +24,14 @@ from teamspec.viz._base import (
 )
 from teamspec.viz._dag import _legend_shape
 from teamspec.viz._report import _as_report, _Bar, _number, report_name, report_workers
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    from teamspec.model import Plan
+
+    Container = Figure | SubFigure
 
 
 @cache

@@ -5,15 +5,14 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure, SubFigure
-
-    from teamspec.model import Plan
-
-    Container = Figure | SubFigure
 from teamspec.viz._base import _new_figure
 from teamspec.viz._gantt import _gantt_size, _GanttArtists, _plan_gantt
 from teamspec.viz._savings import _PanelArtists, _panels_shape, _savings_panels, _savings_size
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from teamspec.model import Plan
 
 
 class ScheduleCanvas:

@@ -6,14 +6,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from teamspec.viz._base import _TITLE_H, _new_figure, status_color
+from teamspec.viz._report import _as_report, _number, report_name
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
-
     Container = Figure | SubFigure
-from teamspec.viz._base import _TITLE_H, _new_figure, status_color
-from teamspec.viz._report import _as_report, _number, report_name
+
 
 _QUALITY_KEYS = (("fulfillment", "#1f77b4"), ("checks", "#ff7f0e"), ("quality", "#2ca02c"))
 

@@ -14,11 +14,7 @@ from teamspec.errors import Diagnostic, UsageError
 from teamspec.layout import REPORT_JSON
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure, SubFigure
-
-
-    Container = Figure | SubFigure
-
+    pass
 
 
 def load_report(out_dir_or_file: str | Path) -> dict[str, Any]:

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from teamspec.errors import UsageError
+from teamspec.viz._base import _TITLE_H, _hours, _new_figure, _seconds
+from teamspec.viz._gantt import _fix_axis_labels
+from teamspec.viz._report import _as_report, _number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -16,9 +19,6 @@ if TYPE_CHECKING:
     from teamspec.model import Plan
 
     Container = Figure | SubFigure
-from teamspec.viz._base import _TITLE_H, _hours, _new_figure, _seconds
-from teamspec.viz._gantt import _fix_axis_labels
-from teamspec.viz._report import _as_report, _number
 
 
 @dataclass(frozen=True)
