@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,11 +114,10 @@ def jsdoc(schema: Any, indent: str) -> list[str]:
     return [f"{indent}/**", *(f"{indent} * {line}".rstrip() for line in body), f"{indent} */"]
 
 
-def union_members(expr: str) -> list[str]:
-    """The top-level members of a union type expression
-    (``A | (B | C)[] | "x|y"`` → ``A``, ``(B | C)[]``, ``"x|y"``)."""
-    members: list[str] = []
-    depth, quoted, escaped, start = 0, False, False, 0
+def _outside_strings(expr: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, character, bracket depth after it)`` of every character of
+    a type expression that stands outside a string literal."""
+    depth, quoted, escaped = 0, False, False
     for i, ch in enumerate(expr):
         if quoted:
             if escaped:
@@ -129,11 +128,21 @@ def union_members(expr: str) -> list[str]:
                 quoted = False
         elif ch == '"':
             quoted = True
-        elif ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-        elif depth == 0 and expr.startswith(" | ", i - 1) and ch == "|":
+        else:
+            if ch in "{[(":
+                depth += 1
+            elif ch in "}])":
+                depth -= 1
+            yield i, ch, depth
+
+
+def union_members(expr: str) -> list[str]:
+    """The top-level members of a union type expression
+    (``A | (B | C)[] | "x|y"`` → ``A``, ``(B | C)[]``, ``"x|y"``)."""
+    members: list[str] = []
+    start = 0
+    for i, ch, depth in _outside_strings(expr):
+        if ch == "|" and depth == 0 and expr.startswith(" | ", i - 1):
             members.append(expr[start:i - 1])
             start = i + 2
     members.append(expr[start:])
@@ -153,23 +162,9 @@ def is_object_literal(expr: str) -> bool:
     of two)."""
     if not expr.startswith("{"):
         return False
-    depth, quoted, escaped = 0, False, False
-    for i, ch in enumerate(expr):
-        if quoted:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                quoted = False
-        elif ch == '"':
-            quoted = True
-        elif ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-            if depth == 0:
-                return i == len(expr) - 1
+    for i, ch, depth in _outside_strings(expr):
+        if ch in "}])" and depth == 0:
+            return i == len(expr) - 1
     return False
 
 
