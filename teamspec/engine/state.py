@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from teamspec.engine.jsonenc import make_encoder
-from teamspec.engine.workspace import SNAPSHOT_SKIP_ANY, open_temp, sha256_file
+from teamspec.engine.workspace import SNAPSHOT_SKIP_ANY, replace_atomically, sha256_file
 from teamspec.errors import UsageError
 
 STATE_FORMAT = 1
@@ -76,20 +76,10 @@ class LoadedState:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    """Write ``data`` to ``path`` (mode 0644) through a temporary file and
+    ``os.replace``, creating its directory."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = open_temp(path.parent, path.name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    replace_atomically(path, data, 0o644)
 
 
 class StateStore:

@@ -22,6 +22,7 @@ longer matches and the affected contracts are rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -68,6 +69,23 @@ def open_temp(parent: Path, name: str) -> tuple[int, str]:
         except FileExistsError:
             continue
     raise FileExistsError(f"cannot create a temporary file in {parent}")
+
+
+def replace_atomically(target: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to ``target`` through a temporary file in its
+    directory (:func:`open_temp`), then ``os.replace``: readers see the old
+    file or the new one, never a part. The temporary file is removed on any
+    failure."""
+    fd, tmp = open_temp(target.parent, target.name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -180,18 +198,8 @@ class OutputTree:
                         self.claims[norm] = owner
                         return FileRecord(norm, digest, st.st_size, st.st_mtime_ns)
         self._makedirs(parent, owner, rel)
-        fd, tmp = open_temp(parent, target.name)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(raw)
-            os.chmod(tmp, mode if mode is not None else (old_mode if old_mode is not None else _MODE))
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        replace_atomically(target, raw,
+                           mode if mode is not None else (old_mode if old_mode is not None else _MODE))
         after = os.stat(target)
         self.claims[norm] = owner
         return FileRecord(norm, digest, after.st_size, after.st_mtime_ns)
