@@ -37,6 +37,7 @@ from typing import Any
 from teamspec.contracts.openapi_util import (
     RefError,
     as_map,
+    is_json_media,
     iter_operations,
     jsonable,
     path_regex_parts,
@@ -63,11 +64,6 @@ def _norm(value: Any) -> Any:
     if isinstance(value, list):
         return [_norm(v) for v in value]
     return value
-
-
-def is_json_media(media: str) -> bool:
-    base = media.split(";")[0].strip().lower()
-    return base in ("application/json", "*/*", "application/*") or base.endswith("+json")
 
 
 def _content_type_for(media: str) -> str:

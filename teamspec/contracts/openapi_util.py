@@ -162,6 +162,13 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def is_json_media(media: str) -> bool:
+    """Whether a declared media type (parameters ignored) holds JSON:
+    ``application/json``, ``*/*``, ``application/*`` or any ``+json``."""
+    base = media.split(";", 1)[0].strip().lower()
+    return base in ("application/json", "*/*", "application/*") or base.endswith("+json")
+
+
 def is_oas30(doc: Mapping[str, Any]) -> bool:
     """Whether the document is OpenAPI 3.0 (schemas are the OAS 3.0 dialect)."""
     version = str(doc.get("openapi", ""))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from teamspec.contracts.openapi_util import is_json_media
 from teamspec.errors import InterfaceError
 from teamspec.model import Contract
 from teamspec.offline import naming
@@ -30,11 +31,6 @@ _SCHEMA_ONE = frozenset(
 )
 _SCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 _PARAM = re.compile(r"^\{([^{}/]+)\}$")
-
-
-def is_json_media_type(media: str) -> bool:
-    media = media.split(";", 1)[0].strip().lower()
-    return media in ("application/json", "*/*", "application/*") or media.endswith("+json")
 
 
 @dataclass(frozen=True)
@@ -80,7 +76,7 @@ class Response:
     @property
     def media_type(self) -> str | None:
         for media in self.media_types:
-            if is_json_media_type(media):
+            if is_json_media(media):
                 return media
         return self.media_types[0] if self.media_types else None
 
@@ -501,7 +497,7 @@ def _example(media: Mapping[str, Any], resolver: _Resolver) -> tuple[Any, bool]:
 def _pick_media(content: Mapping[str, Any]) -> tuple[tuple[str, ...], Mapping[str, Any]]:
     media_types = tuple(str(m) for m in content)
     for media in media_types:
-        if is_json_media_type(media):
+        if is_json_media(media):
             return media_types, content[media] if isinstance(content[media], Mapping) else {}
     if media_types:
         first = content[media_types[0]]

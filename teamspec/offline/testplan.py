@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from teamspec.contracts.openapi_util import is_json_media
 from teamspec.offline import naming, samples
 from teamspec.offline.openapi import (
     ApiModel,
     Operation,
     Parameter,
     Resource,
-    is_json_media_type,
     strip_docs,
 )
 from teamspec.offline.runtime import schema_check
@@ -87,7 +87,7 @@ def _body(op: Operation, defs: Mapping[str, Any], variant: int = 0) -> tuple[boo
     """(has body, body, form encoded)."""
     if not op.has_body:
         return False, None, False
-    form = bool(op.body_media_types) and not any(is_json_media_type(m) for m in op.body_media_types)
+    form = bool(op.body_media_types) and not any(is_json_media(m) for m in op.body_media_types)
     if form and "application/x-www-form-urlencoded" not in op.body_media_types:
         return False, None, False
     if variant == 0 and op.has_body_example and op.body_schema is not None and not schema_check.validate(
