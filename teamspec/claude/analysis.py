@@ -30,9 +30,7 @@ stage: analysis, design, refinement, plan).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -384,31 +382,9 @@ async def plan_async(spec: Spec, client: LLMClient, *, workers: int | None = Non
 
 
 def _run(make: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine to completion from synchronous code (in a thread of
-    its own when an event loop is already running, as in Jupyter)."""
+    from teamspec.syncrun import run_sync
 
-    async def main() -> T:
-        return await make()
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    box: list[Any] = []
-
-    def target() -> None:
-        try:
-            box.append(asyncio.run(main()))
-        except BaseException as exc:
-            box.append(exc)
-
-    t = threading.Thread(target=target, name="teamspec-claude")
-    t.start()
-    t.join()
-    if isinstance(box[0], BaseException):
-        raise box[0]
-    result: T = box[0]
-    return result
+    return run_sync(make, thread_name="teamspec-claude")
 
 
 def analyse_with_claude(spec: Spec, client: LLMClient) -> Analysis:

@@ -160,27 +160,9 @@ def _run_engine(engine: Engine) -> BuildResult:
         return early
     if not engine.will_run:
         return engine.run_up_to_date()
-    import asyncio
+    from teamspec.syncrun import run_sync
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(engine.run())
-    # called from a running event loop (Jupyter): run in a thread of our own
-    box: list[BuildResult | BaseException] = []
-
-    def target() -> None:
-        try:
-            box.append(asyncio.run(engine.run()))
-        except BaseException as exc:
-            box.append(exc)
-
-    t = threading.Thread(target=target, name="teamspec-build")
-    t.start()
-    t.join()
-    if isinstance(box[0], BaseException):
-        raise box[0]
-    return box[0]
+    return run_sync(engine.run, thread_name="teamspec-build")
 
 
 def resolve_plan(spec: Spec | str | Path | Plan, workers: int | None) -> Plan:
