@@ -268,51 +268,43 @@ def _num(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+#: messages of failed keywords, ``{}`` standing for the keyword's value
+#: (JSON); ``mock_server.js`` gives the same messages
+_MESSAGES: dict[str, str] = {
+    "required": "is required",
+    "enum": "must be one of {}",
+    "const": "must be equal to {}",
+    "minimum": "must be >= {}",
+    "maximum": "must be <= {}",
+    "exclusiveMinimum": "must be > {}",
+    "exclusiveMaximum": "must be < {}",
+    "multipleOf": "must be a multiple of {}",
+    "minLength": "must NOT have fewer than {} characters",
+    "maxLength": "must NOT have more than {} characters",
+    "minItems": "must NOT have fewer than {} items",
+    "maxItems": "must NOT have more than {} items",
+    "minProperties": "must NOT have fewer than {} properties",
+    "maxProperties": "must NOT have more than {} properties",
+    "uniqueItems": "must NOT have duplicate items",
+    "additionalProperties": "must NOT be present",
+    "anyOf": "must match a schema in anyOf",
+    "oneOf": "must match exactly one schema in oneOf",
+    "not": "must NOT be valid",
+    "false": "must NOT be present",
+}
+
+
 def describe(keyword: str, value: Any) -> str:
     """The message for a failed keyword; ``mock_server.js`` has the same."""
-    if keyword == "required":
-        return "is required"
     if keyword == "type":
         types = value if isinstance(value, list) else [value]
         return "must be " + ",".join(str(t) for t in types)
-    if keyword == "enum":
-        return "must be one of " + _num(value)
-    if keyword == "const":
-        return "must be equal to " + _num(value)
-    comparisons = {
-        "minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<",
-    }
-    if keyword in comparisons:
-        return f"must be {comparisons[keyword]} {_num(value)}"
-    if keyword == "multipleOf":
-        return f"must be a multiple of {_num(value)}"
-    if keyword == "minLength":
-        return f"must NOT have fewer than {_num(value)} characters"
-    if keyword == "maxLength":
-        return f"must NOT have more than {_num(value)} characters"
-    if keyword == "minItems":
-        return f"must NOT have fewer than {_num(value)} items"
-    if keyword == "maxItems":
-        return f"must NOT have more than {_num(value)} items"
-    if keyword == "minProperties":
-        return f"must NOT have fewer than {_num(value)} properties"
-    if keyword == "maxProperties":
-        return f"must NOT have more than {_num(value)} properties"
-    if keyword == "uniqueItems":
-        return "must NOT have duplicate items"
     if keyword == "pattern":
         return f'must match pattern "{value}"'
-    if keyword == "additionalProperties":
-        return "must NOT be present"
-    if keyword == "anyOf":
-        return "must match a schema in anyOf"
-    if keyword == "oneOf":
-        return "must match exactly one schema in oneOf"
-    if keyword == "not":
-        return "must NOT be valid"
-    if keyword == "false":
-        return "must NOT be present"
-    return f"must pass {keyword}"
+    template = _MESSAGES.get(keyword)
+    if template is None:
+        return f"must pass {keyword}"
+    return template.format(_num(value)) if "{}" in template else template
 
 
 def _pointer(parts: Any) -> str:
