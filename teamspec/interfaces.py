@@ -309,25 +309,6 @@ def _split_dotted(document: Any, dotted: str) -> tuple[str | int, ...]:
 def _file_position(text: str, path: tuple[str | int, ...]) -> tuple[int, int]:
     """(line, column) of ``path``'s key in a YAML or JSON text (its nearest
     existing ancestor; the document's start when nothing matches)."""
-    try:
-        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return 1, 1
-    if node is None:
-        return 1, 1
-    where = (node.start_mark.line + 1, node.start_mark.column + 1)
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                    where = (key.start_mark.line + 1, key.start_mark.column + 1)
-                    node = value
-                    break
-            else:
-                return where
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            where = (node.start_mark.line + 1, node.start_mark.column + 1)
-        else:
-            return where
-    return where
+    from teamspec.contracts.openapi_util import LineIndex
+
+    return LineIndex(text).position(path) or (1, 1)

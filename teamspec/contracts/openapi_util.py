@@ -337,7 +337,7 @@ def path_regex_parts(template: str) -> tuple[str, list[str]]:
 
 
 class LineIndex:
-    """Line numbers of JSON pointers in a YAML (or JSON) text, from
+    """Line (and column) numbers of JSON pointers in a YAML (or JSON) text, from
     ``yaml.compose`` node marks. Missing paths map to their nearest ancestor."""
 
     def __init__(self, text: str) -> None:
@@ -350,30 +350,35 @@ class LineIndex:
             self._root = None
 
     def line(self, path: Sequence[str | int]) -> int | None:
+        pos = self.position(path)
+        return None if pos is None else pos[0]
+
+    def position(self, path: Sequence[str | int]) -> tuple[int, int] | None:
+        """``(line, column)`` of the key (or item) at ``path``, 1-based."""
         import yaml
 
         node = self._root
         if node is None:
             return None
-        line: int = node.start_mark.line + 1
+        where = (node.start_mark.line + 1, node.start_mark.column + 1)
         for part in path:
             if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
                     if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                        line = key.start_mark.line + 1
+                        where = (key.start_mark.line + 1, key.start_mark.column + 1)
                         node = value
                         break
                 else:
-                    return line
+                    return where
             elif isinstance(node, yaml.SequenceNode):
                 try:
                     idx = int(part)
                 except (TypeError, ValueError):
-                    return line
+                    return where
                 if not 0 <= idx < len(node.value):
-                    return line
+                    return where
                 node = node.value[idx]
-                line = node.start_mark.line + 1
+                where = (node.start_mark.line + 1, node.start_mark.column + 1)
             else:
-                return line
-        return line
+                return where
+        return where
