@@ -106,7 +106,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from teamspec.spec import load_spec
-    from teamspec.specschema import _validator, coerce
+    from teamspec.specerrors import _validator
+    from teamspec.specschema import coerce
     from teamspec.yamlsafe import compose_yaml
 
     make_plan: Callable[..., Any] | None
