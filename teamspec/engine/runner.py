@@ -52,10 +52,10 @@ from teamspec.engine.results import (
     _new_result,
 )
 from teamspec.engine.scores import quality_score
-from teamspec.engine.state import Record, StateStore, check_outputs, sweep_temp_files
+from teamspec.engine.state import Record, StateStore, check_outputs, edited_reason, sweep_temp_files
 from teamspec.engine.workspace import OutputTree
 from teamspec.errors import TeamspecError, UsageError
-from teamspec.layout import LOG_DIR, STATE_DIR, contract_dir
+from teamspec.layout import LOG_DIR, STATE_DIR
 from teamspec.model import Contract, Finding, Persona, Plan, Spec
 
 if TYPE_CHECKING:
@@ -331,7 +331,7 @@ class Engine:
             return _Decision("run", "unfinished in the last build")
         missing, edited = check_outputs(self.tree.root, _outputs(rec))
         if edited:
-            return _Decision("refuse", _edited_reason(edited))
+            return _Decision("refuse", edited_reason(edited))
         if rec.get("status") != "succeeded":
             return _Decision("run", f"last build: {rec.get('status', 'unknown')}")
         if missing:
@@ -491,89 +491,12 @@ class Engine:
 
     # -- prepare -----------------------------------------------------------
     def _prepare(self, selection: list[str], decisions: Mapping[str, _Decision]) -> None:
-        """Interfaces and mocks for every contract with an interface (all of
-        them: consumers of any selected contract may need them), then the
-        quality gate of the contracts that will run."""
-        needed = [c for c in self.plan.contracts if c.interface is not None or c.mock]
-        if not needed:
-            return
-        from importlib import import_module
+        """Interfaces, mocks and quality-gate findings (:mod:`teamspec.engine.prepare`)."""
+        from teamspec.engine.prepare import prepare_contracts
 
-        contract_files: Any = None
-        check_interface: Any = None
-        try:
-            contract_files = import_module("teamspec.contracts.artifacts").contract_files
-        except (ImportError, AttributeError) as exc:
-            self.warnings.append(f"contract interfaces and mocks not generated: {exc}")
-        try:
-            check_interface = import_module("teamspec.contracts.gate").check_interface
-        except (ImportError, AttributeError) as exc:
-            self.warnings.append(f"interface quality gate not run: {exc}")
-        from teamspec.engine.fingerprint import interface_hash, short_hash
-
-        memo: dict[str, list[Finding]] = {}
-        for c in needed:
-            old = self.store.state.artifacts.get(c.id, {})
-            entry: dict[str, Any] = dict(old) if isinstance(old, dict) else {}
-            if check_interface is not None and c.interface is not None and c.id in selection \
-                    and decisions[c.id].action != "skip":
-                gate_key = short_hash(f"{_version()}|{interface_hash(c.interface)}|"
-                                      f"{c.interface.source}|{c.type}")
-                if entry.get("gate_key") == gate_key and isinstance(entry.get("gate"), list):
-                    found = [Finding(**d) for d in entry["gate"]]
-                elif gate_key in memo:
-                    found = [dataclasses.replace(f, contract=c.id) for f in memo[gate_key]]
-                else:
-                    try:
-                        found = list(check_interface(c))
-                    except Exception as exc:  # a gate crash is a finding, not a crash
-                        found = [Finding("quality_gate", f"the quality gate failed: {exc}",
-                                         contract=c.id)]
-                    memo[gate_key] = found
-                self.gate[c.id] = list(found)
-                entry["gate_key"] = gate_key
-                entry["gate"] = [f.to_dict() for f in found]
-            if contract_files is not None:
-                self._write_contract_files(c, contract_files, entry)
-            if entry != old:
-                self.store.set_artifacts(c.id, entry)
-        for path, owner in list(self.tree.claims.items()):
-            if owner.startswith("contracts/"):
-                del self.tree.claims[path]
-
-    def _write_contract_files(self, c: Contract, contract_files: Any, entry: dict[str, Any]) -> None:
-        """Interface and mock files of ``c`` (skipped when unchanged on disk and
-        derived from the same inputs; never over a hand edit without --force)."""
-        from teamspec.engine.fingerprint import interface_hash, short_hash
-
-        key = short_hash(f"{_version()}|{interface_hash(c.interface)}|{c.mock}|{c.type}|"
-                         f"{self.fp.static_inputs(c, 'artifacts', frozenset(), None)['contract']}")
-        old_files = entry.get("files", {})
-        if not isinstance(old_files, dict):
-            old_files = {}
-        missing, edited = check_outputs(self.tree.root, old_files)
-        if entry.get("key") == key and not missing and not edited and not self.force:
-            return
-        if edited and not self.force:
-            self.gate.setdefault(c.id, []).append(Finding(
-                "hand_edit", f"generated contract files not rewritten: {_edited_reason(edited)}",
-                contract=c.id))
-            return
-        try:
-            files = contract_files(c, self.plan)
-            written: dict[str, list[Any]] = {}
-            base = contract_dir(c.id)
-            for rel in sorted(files):
-                path = rel if rel.startswith(base + "/") else f"{base}/{rel}"
-                r = self.tree.write(f"contracts/{c.id}", path, files[rel], reserved=False)
-                written[r.path] = r.to_state()
-            entry["key"] = key
-            entry["files"] = written
-        except Exception as exc:  # another module's failure is a finding, not a crash
-            msg = exc.message if isinstance(exc, TeamspecError) else f"{type(exc).__name__}: {exc}"
-            self.gate.setdefault(c.id, []).append(Finding(
-                "artifacts", f"interface and mock files could not be written: {msg}",
-                contract=c.id))
+        will_run = {cid for cid in selection if decisions[cid].action != "skip"}
+        self.gate = prepare_contracts(self.plan, self.store, self.tree, self.fp, will_run,
+                                      force=self.force, warnings=self.warnings)
 
     # -- execute -----------------------------------------------------------
     async def _execute(self, selection: list[str], decisions: dict[str, _Decision],
@@ -1099,11 +1022,6 @@ def _outputs(rec: Record) -> dict[str, list[Any]]:
     out = rec.get("outputs", {})
     return out if isinstance(out, dict) else {}
 
-
-def _edited_reason(edited: Sequence[str]) -> str:
-    shown = ", ".join(sorted(edited)[:3]) + (f" and {len(edited) - 3} more" if len(edited) > 3 else "")
-    return (f"output edited by hand: {shown}; not overwritten: use --force to rebuild it "
-            "(or revert the edit)")
 
 
 __all__ = [

@@ -40,7 +40,7 @@ import fcntl
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -301,6 +301,13 @@ def check_outputs(root: Path, outputs: Mapping[str, list[Any]]) -> tuple[list[st
         if st.st_size != size or sha256_file(p) != sha:
             edited.append(rel)
     return missing, edited
+
+
+def edited_reason(edited: Sequence[str]) -> str:
+    """Why outputs are not overwritten, for a result or a finding."""
+    shown = ", ".join(sorted(edited)[:3]) + (f" and {len(edited) - 3} more" if len(edited) > 3 else "")
+    return (f"output edited by hand: {shown}; not overwritten: use --force to rebuild it "
+            "(or revert the edit)")
 
 
 def sweep_temp_files(root: Path) -> list[str]:
