@@ -373,7 +373,7 @@ def score_blueprint(
     blueprint: Blueprint, analysis: Analysis, spec: Spec | None, catalog: Catalog
 ) -> BlueprintScore:
     """Score one blueprint (0..1) with the reasons behind the score."""
-    from teamspec.analysis import keyword_hits
+    from teamspec.words import keyword_hits
 
     reasons: list[str] = []
     par = _fit(analysis.parallelizability, blueprint.parallelizability, PARALLELIZABILITY)

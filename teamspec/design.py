@@ -164,7 +164,7 @@ def _team(spec: Spec, analysis: Analysis, catalog: Catalog, blueprint: Blueprint
 
 
 def _rest_groups(spec: Spec, analysis: Analysis, warnings: list[str]) -> list[tuple[str, ...]]:
-    from teamspec.analysis import named_services
+    from teamspec.entities import named_services
 
     # entities from a Claude analysis may be free text: make them snake_case ids
     ids = (re.sub(r"[^a-z0-9]+", "_", e.lower()).strip("_") for e in analysis.entities)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from teamspec.analysis import EXPERTISE, analyse, keyword_hits, named_services, singular
+from teamspec.analysis import EXPERTISE, analyse
+from teamspec.entities import named_services
 from teamspec.model import ANALYSIS_TYPES, COMPLEXITIES, PARALLELIZABILITY
+from teamspec.words import keyword_hits, singular
 
 # requirement, type, complexity, parallelizability
 TABLE: list[tuple[str, str, str, str]] = [

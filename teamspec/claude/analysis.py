@@ -242,7 +242,7 @@ def _json_answer(resp: LLMResponse, what: str) -> Any:
 def parse_analysis(doc: Any) -> Analysis:
     """An :class:`Analysis` from a structured answer; ValueError when it does
     not validate against :data:`ANALYSIS_SCHEMA`."""
-    from teamspec.analysis import singular
+    from teamspec.words import singular
 
     _validate(ANALYSIS_SCHEMA, doc)
     entities = tuple(dict.fromkeys(singular(e) for e in doc["entities"]))
