@@ -116,11 +116,44 @@ def build_report(
     out_dir: Path | None = None,
 ) -> dict[str, Any]:
     """The report as a dict (field order fixed)."""
+    report = report_head(
+        plan, results, started_at=started_at, finished_at=finished_at, wall_s=wall_s,
+        workers=workers, executor=executor, interrupted=interrupted, stop_reason=stop_reason,
+        budget_exceeded=budget_exceeded, warnings=warnings, only=only, out_dir=out_dir)
+    return with_rows(report, results)
+
+
+def with_rows(head: Mapping[str, Any], results: Mapping[str, ContractResult]) -> dict[str, Any]:
+    """A report head (:func:`report_head`) with its ``contracts`` rows."""
+    report = dict(head)
+    report["contracts"] = [r.to_dict() for r in results.values()]
+    return report
+
+
+def report_head(
+    plan: Plan,
+    results: Mapping[str, ContractResult],
+    *,
+    started_at: str,
+    finished_at: str,
+    wall_s: float,
+    workers: int,
+    executor: str,
+    interrupted: bool = False,
+    stop_reason: str = "",
+    budget_exceeded: bool = False,
+    warnings: Sequence[str] = (),
+    only: Sequence[str] = (),
+    out_dir: Path | None = None,
+) -> dict[str, Any]:
+    """The report without its rows: ``contracts`` is an empty list, to be
+    filled from ``results`` (:func:`with_rows`, or written straight from the
+    results by :func:`write_report_of`)."""
     from teamspec import __version__
     from teamspec.engine.scores import overall_quality
 
     spec = plan.spec
-    contracts = [r.to_dict() for r in results.values()]
+    contracts: list[dict[str, Any]] = []
     counts = {s: 0 for s in ("succeeded", "failed", "error", "blocked", "up_to_date")}
     for r in results.values():
         counts[r.status] += 1
@@ -203,6 +236,42 @@ def write_report(out_dir: Path, report: Mapping[str, Any]) -> None:
     atomic_write(out_dir / REPORT_MD, render_markdown(report).encode("utf-8"))
 
 
+def dumps_report_of(head: Mapping[str, Any], results: Mapping[str, ContractResult]) -> str:
+    """``dumps_report(with_rows(head, results))``, each row encoded straight
+    from its result (:meth:`ContractResult.json_row`)."""
+    enc = _REPORT_ENCODE
+    parts = []
+    for key, value in head.items():
+        if key == "contracts" and results:
+            body = ",\n".join(["    " + r.json_row(enc) for r in results.values()])
+            parts.append(f"  {enc(key)}: [\n{body}\n  ]")
+        else:
+            parts.append(f"  {enc(key)}: {enc(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _shown_in_markdown(i: int, r: ContractResult) -> bool:
+    """Is row ``i`` used by :func:`render_markdown`: the first
+    ``MD_MAX_ROWS``, and any row with findings, usage, deliverables or a
+    failure's log?"""
+    return (i < MD_MAX_ROWS or bool(r.findings or r.usage is not None or r.deliverables)
+            or (r.status in ("failed", "error") and bool(r.log_tail)))
+
+
+def write_report_of(out_dir: Path, head: Mapping[str, Any],
+                    results: Mapping[str, ContractResult]) -> None:
+    """``write_report(out_dir, with_rows(head, results))`` without making a
+    dict per contract: report.json rows are encoded from the results, and
+    report.md gets the rows it shows."""
+    from teamspec.engine.state import atomic_write
+
+    atomic_write(out_dir / REPORT_JSON, dumps_report_of(head, results).encode("utf-8"))
+    md = dict(head)
+    md["contracts"] = [r.to_dict() for i, r in enumerate(results.values())
+                       if _shown_in_markdown(i, r)]
+    atomic_write(out_dir / REPORT_MD, render_markdown(md).encode("utf-8"))
+
+
 def _pct(x: Any) -> str:
     return "n/a" if x is None else f"{100 * float(x):.1f}%"
 
@@ -240,15 +309,18 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     lines.append("| contract | provider | status | attempts | duration | fulfillment | checks | quality | files | reason |")
     lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
     all_contracts = report.get("contracts", [])
+    # a report written by write_report_of holds only the rows shown here; the
+    # counts say how many there are
+    total = sum(counts.values()) if counts else len(all_contracts)
     for c in all_contracts[:MD_MAX_ROWS]:
         lines.append(
             f"| {_cell(c['id'])} | {_cell(c['provider'])} | {c['status']} | {c['attempts']} | "
             f"{_num(c['duration_s'], ' s')} | {_pct(c['fulfillment'])} | {_pct(c['checks'])} | "
             f"{_pct(c['quality'])} | {len(c['files'])} | {_cell(c.get('reason', ''))} |"
         )
-    if len(all_contracts) > MD_MAX_ROWS:
+    if total > MD_MAX_ROWS:
         lines.append("")
-        lines.append(f"... and {len(all_contracts) - MD_MAX_ROWS} more contracts "
+        lines.append(f"... and {total - MD_MAX_ROWS} more contracts "
                      "(all of them are in report.json).")
     t = report.get("timing", {})
     p = report.get("predicted", {})

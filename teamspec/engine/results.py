@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from json.encoder import encode_basestring as _s
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +44,19 @@ def _iso(ts: float) -> str:
             _ISO_SECONDS.clear()
         text = _ISO_SECONDS[sec] = datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{text}.{us // 1000:03d}Z"
+
+
+def _f6(x: float) -> str:
+    """JSON text of ``round(x, 6)`` (a float), as :mod:`json` writes it."""
+    return float.__repr__(round(float(x), 6))
+
+
+def _f6n(x: float | None) -> str:
+    return "null" if x is None else float.__repr__(round(float(x), 6))
+
+
+def _n(x: Any, enc: Callable[[Any], str]) -> str:
+    return float.__repr__(x) if type(x) is float else enc(x)
 
 
 # ------------------------------------------------------------------ results
@@ -114,6 +129,33 @@ class ContractResult:
             d["log_tail"] = list(self.log_tail)
         return d
 
+    def json_row(self, enc: Callable[[Any], str]) -> str:
+        """``enc(self.to_dict())`` for an encoder with ``", "``/``": "``
+        separators, written directly (a report holds one row per contract:
+        no intermediate dict). Numbers are encoded as the json module does
+        (``float.__repr__``); the rarely present parts through ``enc``."""
+        started, finished, start = self.started_ts, self.finished_ts, self.start_s
+        files = self.files
+        text = (
+            f'{{"id": {_s(self.id)}, "provider": {_s(self.provider)}, '
+            f'"status": "{self.status}", "reason": {_s(self.reason)}, '
+            f'"executor": {_s(self.executor)}, "effort_hours": {_n(self.effort_hours, enc)}, '
+            f'"started_at": {"null" if started is None else chr(34) + _iso(started) + chr(34)}, '
+            f'"finished_at": {"null" if finished is None else chr(34) + _iso(finished) + chr(34)}, '
+            f'"start_s": {"null" if start is None else _f6(start)}, '
+            f'"duration_s": {_f6(self.duration_s)}, "attempts": {int(self.attempts)}, '
+            f'"files": {enc(list(files)) if files else "[]"}, '
+            f'"fulfillment": {_f6n(self.fulfillment)}, "checks": {_f6n(self.checks)}, '
+            f'"quality": {_f6n(self.quality)}, '
+            f'"deliverables": {enc([dict(x) for x in self.deliverables]) if self.deliverables else "[]"}, '
+            f'"findings": {enc([f.to_dict() for f in self.findings]) if self.findings else "[]"}'
+        )
+        if self.usage is not None:
+            text += f', "usage": {enc(self.usage.to_dict())}'
+        if self.log is not None:
+            text += f', "log": {_s(self.log)}, "log_tail": {enc(list(self.log_tail))}'
+        return text + "}"
+
 
 _RESULT_DEFAULTS: dict[str, Any] = {
     f.name: f.default for f in dataclasses.fields(ContractResult)
@@ -146,7 +188,8 @@ class BuildResult:
     """What :func:`build` returns."""
 
     out_dir: Path
-    report: Mapping[str, Any]
+    #: the report, or a function that makes it (on first use of ``report``)
+    report_data: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
     results: Mapping[str, ContractResult] = field(default_factory=dict)
     interrupted: bool = False
     dry_run: bool = False
@@ -154,6 +197,13 @@ class BuildResult:
     budget_exceeded: bool = False
     quality_passed: bool = True
     warnings: tuple[str, ...] = ()
+
+    @cached_property
+    def report(self) -> Mapping[str, Any]:
+        """The report as written to ``report.json`` (a build of many
+        contracts writes it from its results; the dict is made when asked for)."""
+        data = self.report_data
+        return data() if callable(data) else data
 
     @property
     def exit_code(self) -> int:

@@ -923,12 +923,12 @@ class Engine:
         self._log_unknown.clear()
 
     def _finish(self, selection: list[str]) -> BuildResult:
-        from teamspec.engine.report import build_report, write_report
+        from teamspec.engine.report import report_head, with_rows, write_report_of
 
         if self._log_unknown:
             self._attach_logs()
         results = {cid: self.results[cid] for cid in selection}
-        report = build_report(
+        head = report_head(
             self.plan, results, started_at=self.started_at, finished_at=_now(),
             wall_s=(self.t_end if self.t_end is not None else time.monotonic()) - self.t_exec,
             workers=self.workers,
@@ -937,9 +937,10 @@ class Engine:
             budget_exceeded=self.budget_exceeded, warnings=self.warnings, only=self.only,
             out_dir=self.tree.root,
         )
-        write_report(self.tree.root, report)
-        passed = bool(report["quality"]["passed"])
-        result = BuildResult(self.tree.root, report, results, interrupted=self.interrupted,
+        write_report_of(self.tree.root, head, results)
+        passed = bool(head["quality"]["passed"])
+        result = BuildResult(self.tree.root, partial(with_rows, head, results), results,
+                             interrupted=self.interrupted,
                              budget_exceeded=self.budget_exceeded, quality_passed=passed,
                              warnings=tuple(self.warnings))
         self._event("build_finished",

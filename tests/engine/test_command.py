@@ -125,3 +125,72 @@ def test_concurrent_commands_attribution_by_declared_artifacts(tmp_path: Path) -
     assert r.results["fast"].files == ("fast.txt",)
     assert r.results["quick"].files == ("q.txt",)
     assert (r.results["slow"].fulfillment, r.results["fast"].fulfillment) == (1.0, 1.0)
+
+
+def _spools(out: Path) -> list[str]:
+    logs = out / ".teamspec/logs"
+    return sorted(p.name for p in logs.iterdir() if p.name.startswith(".")) if logs.is_dir() else []
+
+
+def test_logs_are_kept_when_they_say_something(tmp_path: Path, launch_mode: str) -> None:
+    cs = [
+        contract("quiet", run="true"),
+        contract("talks", run="sh -c 'echo hi'"),
+        contract("fails", run="false"),
+        contract("stderr", run="sh -c 'echo warn >&2'"),
+    ]
+    out = tmp_path / "out"
+    r = build(make_plan(tmp_path, cs), out=out)
+    logs = out / ".teamspec/logs"
+    assert (logs / "talks.log").read_text() == (
+        "# teamspec: contract talks, attempt 1: sh -c 'echo hi'\nhi\n")
+    assert (logs / "fails.log").read_text() == "# teamspec: contract fails, attempt 1: false\n"
+    assert (logs / "stderr.log").read_text().endswith("\nwarn\n")
+    assert r.results["talks"].log == ".teamspec/logs/talks.log"
+    assert r.results["fails"].log == ".teamspec/logs/fails.log"
+    if launch_mode == "spawner":  # a silent success leaves no log (the thread fallback keeps one)
+        assert not (logs / "quiet.log").exists()
+        assert r.results["quiet"].log is None
+    else:
+        assert r.results["quiet"].log == ".teamspec/logs/quiet.log"
+    assert _spools(out) == []  # no spool file outlives the build
+    rows = {c["id"]: c for c in r.report["contracts"]}
+    assert rows["talks"]["log_tail"] == ["# teamspec: contract talks, attempt 1: sh -c 'echo hi'", "hi"]
+    assert ("log" in rows["quiet"]) == (launch_mode != "spawner")
+
+
+def test_an_earlier_log_goes_when_the_command_is_silent_now(tmp_path: Path, launch_mode: str) -> None:
+    out = tmp_path / "out"
+    build(make_plan(tmp_path, [contract("c", run="sh -c 'echo first'")]), out=out)
+    assert (out / ".teamspec/logs/c.log").read_text().endswith("first\n")
+    r = build(make_plan(tmp_path, [contract("c", run="sh -c 'true'")]), out=out)
+    assert r.results["c"].status == "succeeded"
+    if launch_mode == "spawner":
+        assert not (out / ".teamspec/logs/c.log").exists()
+        assert r.results["c"].log is None
+    else:
+        assert (out / ".teamspec/logs/c.log").read_text() == (
+            "# teamspec: contract c, attempt 1: sh -c 'true'\n")
+    assert _spools(out) == []
+
+
+def test_a_running_command_has_its_log_under_its_name(tmp_path: Path) -> None:
+    # it succeeds only if .teamspec/logs/slow.log appears while it runs (after
+    # PROMOTE_S with the command helper; at once with the thread fallback)
+    wait = ("sh -c 'echo started; i=0; while [ ! -f .teamspec/logs/slow.log ] && [ $i -lt 100 ]; "
+            "do sleep 0.05; i=$((i+1)); done; test -f .teamspec/logs/slow.log'")
+    out = tmp_path / "out"
+    r = build(make_plan(tmp_path, [contract("slow", run=wait)]), out=out)
+    assert (r.results["slow"].status, r.results["slow"].reason) == ("succeeded", "new")
+    assert (out / ".teamspec/logs/slow.log").read_text().splitlines()[1:] == ["started"]
+    assert r.results["slow"].log == ".teamspec/logs/slow.log"
+    assert _spools(out) == []
+
+
+def test_a_missing_program_has_a_log_saying_so(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    r = build(make_plan(tmp_path, [contract("gone", run="no-such-program-teamspec --x")]), out=out)
+    assert r.results["gone"].status == "error"
+    assert r.results["gone"].log == ".teamspec/logs/gone.log"
+    assert (out / ".teamspec/logs/gone.log").read_text().startswith(
+        "# teamspec: contract gone, attempt 1: no-such-program-teamspec --x\n")

@@ -239,3 +239,63 @@ def test_fast_result_construction_is_a_contract_result() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.status = "failed"  # type: ignore[misc]
     assert dataclasses.replace(fast, log="x").log == "x"
+
+
+def _varied_results(n: int) -> dict[str, Any]:
+    """Results with every optional part, odd strings and odd numbers."""
+    from teamspec.engine.executors.base import Usage
+    from teamspec.engine.results import ContractResult
+    from teamspec.model import Finding
+
+    out: dict[str, Any] = {}
+    for i in range(n):
+        k = i % 7
+        out[f"c{i}"] = ContractResult(
+            id=f"c{i}", provider="backend_developer" if k else "dévelopeur \"ü\"",
+            status=("succeeded", "failed", "error", "blocked", "up_to_date")[i % 5],
+            reason="new" if k else "exit code 3 \\ tab\there\nnewline",
+            executor="command", started_ts=None if k == 3 else 1.7e9 + i * 0.0015,
+            finished_ts=None if k == 3 else 1.7e9 + i * 0.0015 + 0.25,
+            start_s=None if k == 3 else i / 3, duration_s=(i % 4) * 1e-7 + i / 7,
+            attempts=k % 3, files=() if k % 2 else (f"src/{i}.py", "a b/ü.txt"),
+            fulfillment=None if k % 2 else 1 / 3, checks=None if k % 3 else 2 / 3,
+            quality=None if k == 5 else (0.0 if k == 6 else 0.123456789),
+            findings=(Finding("link_valid", "bad link", file="x.yaml", line=4),) if k == 4 else (),
+            deliverables=({"name": "api", "checks": [{"check": "conforms", "status": "passed"}]},)
+            if k == 2 else (),
+            usage=Usage(10, 20, 3, 4, 0.01, 2) if k == 1 else None,
+            effort_hours=(2, 2.5, 0.25)[k % 3],
+            log=f".teamspec/logs/c{i}.log" if k in (1, 4) else None,
+            log_tail=("line 1", "dernière ligne ü") if k == 4 else (),
+        )
+    return out
+
+
+def test_report_rows_written_from_results_match_the_dicts() -> None:
+    from teamspec.engine.report import _REPORT_ENCODE
+
+    for r in _varied_results(40).values():
+        assert r.json_row(_REPORT_ENCODE) == _REPORT_ENCODE(r.to_dict())
+        assert json.loads(r.json_row(_REPORT_ENCODE)) == r.to_dict()
+
+
+def test_report_written_from_results_equals_the_dict_report(tmp_path: Path) -> None:
+    from teamspec.engine.report import (
+        report_head,
+        with_rows,
+        write_report,
+        write_report_of,
+    )
+
+    plan = make_plan(tmp_path, [contract("a")])
+    results = _varied_results(260)  # more rows than report.md lists, findings beyond them
+    head = report_head(plan, results, started_at="s", finished_at="f", wall_s=1.5, workers=2,
+                       executor="command", warnings=["w"])
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_report(tmp_path / "a", with_rows(head, results))
+    write_report_of(tmp_path / "b", head, results)
+    for name in (".teamspec/report.json", ".teamspec/report.md"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
+    md = (tmp_path / "b/.teamspec/report.md").read_text()
+    assert "... and 60 more contracts" in md and "**c256** error `link_valid`" in md

@@ -173,6 +173,25 @@ async def run_command(
     Returns ``(exit_code, error)``: ``(None, message)`` when it could not
     start. On cancellation the process group gets SIGTERM, then SIGKILL
     after ``KILL_GRACE_S``, before re-raising."""
+    code, error, _ = await _run_command(template, values, cwd, log_path, header=header,
+                                        append=append, argv=argv, quiet=False)
+    return code, error
+
+
+async def _run_command(
+    template: str,
+    values: Mapping[str, str],
+    cwd: Path | str,
+    log_path: Path | str,
+    *,
+    header: str,
+    append: bool,
+    argv: list[str] | None,
+    quiet: bool,
+) -> tuple[int | None, str, bool]:
+    """:func:`run_command`, and whether the log exists afterwards. With
+    ``quiet`` (a first attempt), a command that succeeds without output
+    leaves no log (:meth:`Spawner.run_spooled`, where available)."""
     import asyncio
 
     from teamspec.engine.executors.spawner import SpawnError, get_spawner
@@ -183,21 +202,29 @@ async def run_command(
     if spawner is not None:
         program = program_path(argv)
         if program is None:
-            return None, f"cannot start {argv[0]!r}: no such program"
+            error = f"cannot start {argv[0]!r}: no such program"
+            return None, error, _write_log(log_path, header, f"teamspec: {error}\n", append)
+        kept = True
         try:
-            code = await spawner.run(argv, cwd, placeholder_env(values),
-                                     log_path, header, append, KILL_GRACE_S, program)
-        except SpawnError as exc:
+            if quiet and not append:
+                code, kept = await spawner.run_spooled(argv, cwd, placeholder_env(values),
+                                                       str(log_path), header, KILL_GRACE_S,
+                                                       program)
+            else:
+                code = await spawner.run(argv, cwd, placeholder_env(values),
+                                         log_path, header, append, KILL_GRACE_S, program)
+        except SpawnError as exc:  # the log exists unless it is what failed
             if exc.kind == "log":
-                return None, f"cannot write the log {log_path}: {exc.message}"
+                return None, f"cannot write the log {log_path}: {exc.message}", False
             if exc.kind == "lost":
-                return None, f"{argv[0]!r} ran, but {exc.message}"
-            return None, f"cannot start {argv[0]!r}: {exc.message}"
-        return code, ""
+                return None, f"{argv[0]!r} ran, but {exc.message}", True
+            return None, f"cannot start {argv[0]!r}: {exc.message}", True
+        return code, "", kept
     run = _Run(argv, Path(cwd), command_env(values), Path(log_path), header, append)
     fut = asyncio.get_running_loop().run_in_executor(_pool(), run)
     try:
-        return await asyncio.shield(fut)
+        done: tuple[int | None, str] = await asyncio.shield(fut)
+        return done[0], done[1], True
     except asyncio.CancelledError:
         run.signal_group(signal.SIGTERM)
         try:
@@ -211,25 +238,45 @@ async def run_command(
         raise
 
 
-def classify(code: int | None, error: str, via_shell: bool, tail_lines: tuple[str, ...]) -> ExecOutcome:
+def _write_log(log_path: Path | str, header: str, text: str, append: bool) -> bool:
+    """Write a log that no process writes to; True when it was written."""
+    try:
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        with open(log_path, "a" if append else "w", encoding="utf-8") as f:
+            f.write(header + text)
+    except OSError:
+        return False
+    return True
+
+
+_OK_LOGGED = ExecOutcome("ok", "exit code 0", logged=True)
+_OK_SILENT = ExecOutcome("ok", "exit code 0")
+
+
+def classify(code: int | None, error: str, via_shell: bool, tail_lines: tuple[str, ...],
+             logged: bool = True) -> ExecOutcome:
+    """The outcome of a command's exit; ``logged``: its log exists (else
+    the engine looks for one once, at the end of the build)."""
     if code is None:
-        return ExecOutcome("error", error, log_tail=tail_lines, logged=True)
+        return ExecOutcome("error", error, log_tail=tail_lines, logged=logged)
     if code == 0:
-        return ExecOutcome("ok", "exit code 0", log_tail=tail_lines, logged=True)
+        if not tail_lines:
+            return _OK_LOGGED if logged else _OK_SILENT
+        return ExecOutcome("ok", "exit code 0", log_tail=tail_lines, logged=logged)
     if code == EX_TEMPFAIL:
         return ExecOutcome("failed", f"exit code {code} (temporary failure)", transient=True,
-                           log_tail=tail_lines, logged=True)
+                           log_tail=tail_lines, logged=logged)
     if via_shell and code in (126, 127):
         why = "command not found" if code == 127 else "command not executable"
         return ExecOutcome("error", f"cannot start the command: {why} (exit code {code})",
-                           log_tail=tail_lines, logged=True)
+                           log_tail=tail_lines, logged=logged)
     if code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        return ExecOutcome("failed", f"killed by {name}", log_tail=tail_lines, logged=True)
-    return ExecOutcome("failed", f"exit code {code}", log_tail=tail_lines, logged=True)
+        return ExecOutcome("failed", f"killed by {name}", log_tail=tail_lines, logged=logged)
+    return ExecOutcome("failed", f"exit code {code}", log_tail=tail_lines, logged=logged)
 
 
 class CommandExecutor:
@@ -250,9 +297,10 @@ class CommandExecutor:
         before = tree.snapshot()
         header = f"# teamspec: contract {c.id}, attempt {job.attempt}: {c.run}\n"
         argv, via_shell = command_argv(c.run, values)
-        code, error = await run_command(c.run, values, job.out_dir, job.log_file, header=header,
-                                        append=job.attempt > 1, argv=argv)
-        outcome = classify(code, error, via_shell, tail(job.log_file))
+        code, error, kept = await _run_command(c.run, values, job.out_dir, job.log_file,
+                                               header=header, append=job.attempt > 1, argv=argv,
+                                               quiet=True)
+        outcome = classify(code, error, via_shell, tail(job.log_file) if kept else (), kept)
         if code is not None:
             foreign = job.foreign
             try:

@@ -55,6 +55,9 @@ _POSIX_SPAWN_SETSID = 0x80
 #: room for posix_spawn_file_actions_t / posix_spawnattr_t (glibc: 80 and
 #: 336 bytes): over-allocated so a different C library layout stays in bounds
 _OPAQUE_BYTES = 1024
+#: a command running longer than this has its output under its log's name
+#: (:meth:`Spawner.run_spooled`)
+PROMOTE_S = 0.5
 _LIBC: Any = None
 _LIBC_OK: bool | None = None
 
@@ -145,21 +148,28 @@ class Spawner:
         #: the environment of the build (captured once), without the keys a
         #: command overrides: (override keys) -> (entries, a reusable array)
         self._environ = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
-        self._envp: dict[frozenset[bytes], tuple[list[bytes], Any]] = {}
+        self._envp: dict[tuple[str, ...], tuple[list[bytes], Any]] = {}
         self._running: dict[int, int] = {}  # pidfd -> pid
+        #: log directory -> spools free for the next command (run_spooled)
+        self._spools: dict[str, list[_Spool]] = {}
+        #: log directory -> names in it (listed on first use)
+        self._logs: dict[str, set[str]] = {}
+        self._cwd: dict[str, bytes] = {}
         self.closed = False
 
     def _env_array(self, overrides: dict[str, str]) -> Any:
-        keys = frozenset(os.fsencode(k) for k in overrides)
-        hit = self._envp.get(keys)
+        names = tuple(overrides)
+        hit = self._envp.get(names)
         if hit is None:
+            keys = frozenset(os.fsencode(k) for k in overrides)
             base = [k + b"=" + v for k, v in self._environ.items() if k not in keys]
             arr = (self.ctypes.c_char_p * (len(base) + len(keys) + 1))(*base)
-            hit = self._envp[keys] = (base, arr)
+            hit = self._envp[names] = (base, arr)
         base, arr = hit
         i = len(base)
         for k, v in overrides.items():
-            arr[i] = os.fsencode(k) + b"=" + os.fsencode(v)
+            entry = k + "=" + v
+            arr[i] = entry.encode() if entry.isascii() else os.fsencode(entry)
             i += 1
         arr[i] = None
         return arr
@@ -175,23 +185,37 @@ class Spawner:
             except FileNotFoundError:
                 os.makedirs(os.path.dirname(log), exist_ok=True)
                 fd = os.open(log, flags, 0o644)
+            try:
+                if header:
+                    os.write(fd, header.encode("utf-8"))
+            except OSError:
+                os.close(fd)
+                raise
         except OSError as exc:
             raise SpawnError("log", exc.strerror or str(exc)) from None
+        try:
+            return self._spawn_fd(program, argv, cwd, overrides, fd)
+        finally:
+            os.close(fd)
+
+    def _spawn_fd(self, program: str, argv: list[str], cwd: str, overrides: dict[str, str],
+                  fd: int) -> int:
+        """Start ``argv`` with ``fd`` as its standard output and error."""
         ct = self.ctypes
         libc = self.libc
         fa = self._fa
         try:
-            if header:
-                os.write(fd, header.encode("utf-8"))
             libc.posix_spawn_file_actions_init(fa)
             try:
-                bcwd = os.fsencode(cwd)
+                bcwd = self._cwd.get(cwd)
+                if bcwd is None:
+                    bcwd = self._cwd[cwd] = os.fsencode(cwd)
                 if (libc.posix_spawn_file_actions_addopen(fa, 0, b"/dev/null", os.O_RDONLY, 0)
                         or libc.posix_spawn_file_actions_adddup2(fa, fd, 1)
                         or libc.posix_spawn_file_actions_adddup2(fa, fd, 2)
                         or libc.posix_spawn_file_actions_addchdir_np(fa, bcwd)):
                     raise SpawnError("os", "cannot prepare the process (out of memory)")
-                args = [os.fsencode(a) for a in argv]
+                args = [a.encode() if a.isascii() else os.fsencode(a) for a in argv]
                 av = (ct.c_char_p * (len(args) + 1))(*args)
                 err = libc.posix_spawn(ct.byref(self._pid), os.fsencode(program), fa, self._attr,
                                        av, self._env_array(overrides))
@@ -199,8 +223,6 @@ class Spawner:
                 libc.posix_spawn_file_actions_destroy(fa)
         except OSError as exc:
             raise SpawnError("log", exc.strerror or str(exc)) from None
-        finally:
-            os.close(fd)
         if err:
             if err == errno.ENOENT and not os.path.isdir(cwd):
                 raise SpawnError("os", f"the working directory {cwd} does not exist")
@@ -218,9 +240,129 @@ class Spawner:
 
         Raises :class:`SpawnError` when it cannot start. On cancellation the
         process group gets SIGTERM, then SIGKILL after ``kill_grace_s``."""
+        pid = self.spawn(program or argv[0], argv, str(cwd), overrides, str(log), header, append)
+        return await self._wait(pid, kill_grace_s)
+
+    async def run_spooled(self, argv: list[str], cwd: Path | str, overrides: dict[str, str],
+                          log: str, header: str, kill_grace_s: float,
+                          program: str | None = None) -> tuple[int, bool]:
+        """Like :meth:`run` (a first attempt: ``log`` is replaced), but the
+        log is kept only when it says something: the command wrote output,
+        failed, or ran longer than ``PROMOTE_S``. Returns the exit code and
+        whether ``log`` exists afterwards.
+
+        The output goes to a spool file of the log's directory
+        (``.spool.XXXXXXXX.tmp``, the header first). A command still running
+        after ``PROMOTE_S`` gets its spool renamed to ``log`` at once (the
+        output is then followed under its own name, ``tail -f`` works); at
+        the exit, a spool with output (or of a failed command) is renamed to
+        ``log``, and a spool holding only the header is emptied and reused
+        by the next command: a silent successful command costs no file and
+        no directory entry, which is most of what a build of many quick
+        commands spends in the kernel otherwise. An earlier build's ``log``
+        is removed when this run leaves none."""
+        spool = self._take_spool(os.path.dirname(log))
+        try:
+            if header:
+                os.write(spool.fd, header.encode("utf-8"))
+        except OSError as exc:
+            self._drop_spool(spool)
+            raise SpawnError("log", exc.strerror or str(exc)) from None
+        try:
+            pid = self._spawn_fd(program or argv[0], argv, str(cwd), overrides, spool.fd)
+        except BaseException:
+            self._keep(spool, log)  # a command that did not start has a log
+            raise
+        promote = self.loop.call_later(PROMOTE_S, self._promote, spool, log)
+        try:
+            code = await self._wait(pid, kill_grace_s)
+        except BaseException:
+            promote.cancel()
+            self._keep(spool, log)
+            raise
+        promote.cancel()
+        if code == 0 and not spool.promoted and os.fstat(spool.fd).st_size <= len(header.encode()):
+            self._recycle(spool)
+            known = self._known_logs(os.path.dirname(log))
+            name = os.path.basename(log)
+            if name in known:  # an earlier build's log of this contract
+                known.discard(name)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(log)
+            return code, False
+        self._keep(spool, log)
+        return code, True
+
+    # -- spools ------------------------------------------------------------------
+    def _take_spool(self, log_dir: str) -> _Spool:
+        free = self._spools.setdefault(log_dir, [])
+        if free:
+            return free.pop()
+        from teamspec.engine.workspace import open_temp
+
+        try:
+            try:
+                fd, path = open_temp(Path(log_dir), "spool")
+            except FileNotFoundError:
+                os.makedirs(log_dir, exist_ok=True)
+                fd, path = open_temp(Path(log_dir), "spool")
+        except OSError as exc:
+            raise SpawnError("log", exc.strerror or str(exc)) from None
+        os.set_inheritable(fd, False)
+        os.fchmod(fd, 0o644)
+        return _Spool(fd, path, log_dir)
+
+    def _recycle(self, spool: _Spool) -> None:
+        """An empty spool goes back to the pool (a used one is emptied first)."""
+        try:
+            if os.lseek(spool.fd, 0, os.SEEK_END):
+                os.ftruncate(spool.fd, 0)
+                os.lseek(spool.fd, 0, os.SEEK_SET)
+        except OSError:
+            self._drop_spool(spool)
+            return
+        self._spools.setdefault(spool.dir, []).append(spool)
+
+    def _drop_spool(self, spool: _Spool) -> None:
+        os.close(spool.fd)
+        if not spool.promoted:
+            with contextlib.suppress(OSError):
+                os.unlink(spool.path)
+
+    def _promote(self, spool: _Spool, log: str) -> None:
+        """The spool becomes ``log`` (the command keeps writing to it)."""
+        if spool.promoted:
+            return
+        try:
+            os.replace(spool.path, log)
+        except OSError:
+            return  # kept under the spool's name until the exit
+        spool.promoted = True
+        self._known_logs(spool.dir).add(os.path.basename(log))
+
+    def _keep(self, spool: _Spool, log: str) -> None:
+        self._promote(spool, log)
+        if spool.promoted:
+            os.close(spool.fd)
+        else:  # the rename failed: the output stays in the spool file
+            with contextlib.suppress(OSError):
+                os.close(spool.fd)
+
+    def _known_logs(self, log_dir: str) -> set[str]:
+        """Names in ``log_dir`` (listed once per build, then kept up to date)."""
+        known = self._logs.get(log_dir)
+        if known is None:
+            try:
+                known = set(os.listdir(log_dir))
+            except OSError:
+                known = set()
+            self._logs[log_dir] = known
+        return known
+
+    async def _wait(self, pid: int, kill_grace_s: float) -> int:
+        """The exit code of ``pid`` (see :meth:`run`)."""
         import asyncio
 
-        pid = self.spawn(program or argv[0], argv, str(cwd), overrides, str(log), header, append)
         loop = self.loop
         ex = _Exit(loop.create_future())
         try:
@@ -273,6 +415,10 @@ class Spawner:
             _killpg(pid, signal.SIGKILL)
             _reap(pid)
         self._running.clear()
+        for spools in self._spools.values():
+            for spool in spools:
+                self._drop_spool(spool)
+        self._spools.clear()
         self.libc.posix_spawnattr_destroy(self._attr)
 
 
@@ -286,6 +432,19 @@ def _reap(pid: int) -> int | SpawnError:
     except ChildProcessError:
         return SpawnError("lost", "its exit status was collected by another child watcher")
     return os.waitstatus_to_exitcode(status)
+
+
+class _Spool:
+    """A file of the log directory a command writes its output to."""
+
+    __slots__ = ("dir", "fd", "path", "promoted")
+
+    def __init__(self, fd: int, path: str, log_dir: str) -> None:
+        self.fd = fd
+        self.path = path
+        self.dir = log_dir
+        #: renamed to the command's log (no longer a spool)
+        self.promoted = False
 
 
 class _Exit:
