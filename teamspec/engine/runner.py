@@ -519,10 +519,12 @@ class Engine:
         self.t_exec = time.monotonic()
         ticker = asyncio.create_task(self._tick()) if self.emit is not None else None
         try:
+            flush = self.store.flush
             while True:
                 busy = False
                 if not self.cancel_event.is_set():
                     busy = self._dispatch(sched, decisions, tasks, queue)
+                flush()  # the records of this step, before waiting (group commit)
                 if busy:
                     # inline work took a whole slice: let signals, ticks and
                     # finished tasks in before dispatching more

@@ -8,11 +8,17 @@ last validation.
 
 Writes, crash consistency and cost
 ----------------------------------
-The record of a contract is persisted the moment the contract finishes, as
-one line appended to ``.teamspec/state.journal`` with a single ``write(2)``
-on a file opened with ``O_APPEND``. A process killed at any instant leaves
-every line either complete or torn; a torn (or otherwise unreadable) last
-line is ignored on load, so that contract simply runs again.
+The record of a contract is one line appended to ``.teamspec/state.journal``
+(a file opened with ``O_APPEND``). Lines are group-committed: the records of
+the contracts that finish in one scheduling step (a slice of contracts
+completed inline, or one turn of the event loop) are written with a single
+``write(2)`` (:meth:`StateStore.flush`) before the engine waits for anything
+— before another contract is started in a task, a process is waited for or
+the loop turns — so a record reaches the kernel at most one scheduling step
+after its contract finished. A process killed at any instant leaves every
+line either complete or torn, and the lines in completion order; a torn (or
+otherwise unreadable) line ends the replay on load, and the contracts whose
+lines were lost simply run again.
 
 ``state.json`` is the compacted form: rewritten atomically (temporary file in
 the same directory, then ``os.replace``) whenever the journal holds at least
@@ -25,7 +31,7 @@ interrupted one), after which the journal is deleted. Loading reads
 between the rewrite and the deletion is harmless.
 
 Before a contract that already has recorded outputs runs, a ``begin`` line is
-journaled: if the build dies while that contract is rewriting its files, the
+journaled, at once (with the lines waiting before it): if the build dies while that contract is rewriting its files, the
 next build knows the differences on disk are its own half-finished work, not
 a hand edit.
 
@@ -93,6 +99,8 @@ class StateStore:
         self.state = LoadedState()
         self._fd: int | None = None
         self._encoded: dict[str, str] = {}
+        #: journal lines not written yet (group commit: :meth:`flush`)
+        self._pending: list[str] = []
         self._lock_fd: int | None = None
         self._journal_count = 0
         self._compacted_count = 0
@@ -193,16 +201,27 @@ class StateStore:
 
     # -- writing ---------------------------------------------------------------
     def _append(self, entry: Mapping[str, Any]) -> None:
+        """Journal ``entry`` now, after the lines waiting for :meth:`flush`."""
         if self.dry_run:
             return
-        self._write_line(_dumps(entry).encode("utf-8") + b"\n")
+        self._pending.append(_dumps(entry) + "\n")
+        self._journal_count += 1
+        self.flush()
 
-    def _write_line(self, line: bytes) -> None:
+    def flush(self) -> None:
+        """Write the journal lines of the records committed since the last
+        flush, with one ``write(2)`` (the engine calls it before it waits)."""
+        pending = self._pending
+        if not pending:
+            return
         if self._fd is None:
             self.dir.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.journal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.write(self._fd, line)
-        self._journal_count += 1
+        data = "".join(pending).encode("utf-8")
+        pending.clear()
+        view = memoryview(data)
+        while view:  # a regular file takes it whole; a short write is continued
+            view = view[os.write(self._fd, view):]
 
     def begin(self, cid: str) -> None:
         """A contract with recorded outputs starts rewriting them."""
@@ -218,7 +237,8 @@ class StateStore:
         enc = _dumps(rec)
         self._encoded[cid] = f"{key}:{enc}"  # its line in state.json
         if not self.dry_run:
-            self._write_line(f'{{"op":"done","id":{key},"rec":{enc}}}\n'.encode())
+            self._pending.append(f'{{"op":"done","id":{key},"rec":{enc}}}\n')
+            self._journal_count += 1
             if self._journal_count >= self._compact_at:
                 self.compact()
 
@@ -249,6 +269,7 @@ class StateStore:
                 f'"artifacts":{_dumps({k: st.artifacts[k] for k in sorted(st.artifacts)})},\n'
                 f'"unfinished":{_dumps(sorted(st.unfinished))}}}\n')
         atomic_write(self.state_path, text.encode("utf-8"))
+        self._pending.clear()  # state.json holds them
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -261,7 +282,7 @@ class StateStore:
 
     def close(self) -> None:
         """Compact (when anything was journaled) and release the journal."""
-        if self._journal_count or (self._fd is not None):
+        if self._journal_count or (self._fd is not None) or self._pending:
             self.compact()
         if self._fd is not None:
             os.close(self._fd)

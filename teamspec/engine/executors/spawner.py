@@ -152,6 +152,9 @@ class Spawner:
         self._running: dict[int, int] = {}  # pidfd -> pid
         #: log directory -> spools free for the next command (run_spooled)
         self._spools: dict[str, list[_Spool]] = {}
+        #: spools of running commands, not yet renamed to their logs
+        self._active: set[_Spool] = set()
+        self._promoter: asyncio.TimerHandle | None = None
         #: log directory -> names in it (listed on first use)
         self._logs: dict[str, set[str]] = {}
         self._cwd: dict[str, bytes] = {}
@@ -273,16 +276,21 @@ class Spawner:
         except BaseException:
             self._keep(spool, log)  # a command that did not start has a log
             raise
-        promote = self.loop.call_later(PROMOTE_S, self._promote, spool, log)
+        spool.log = log
+        spool.started = self.loop.time()
+        self._active.add(spool)
+        if self._promoter is None:
+            self._promoter = self.loop.call_later(PROMOTE_S, self._promote_due)
         try:
             code = await self._wait(pid, kill_grace_s)
         except BaseException:
-            promote.cancel()
+            self._active.discard(spool)
             self._keep(spool, log)
             raise
-        promote.cancel()
-        if code == 0 and not spool.promoted and os.fstat(spool.fd).st_size <= len(header.encode()):
-            self._recycle(spool)
+        self._active.discard(spool)
+        size = os.fstat(spool.fd).st_size
+        if code == 0 and not spool.promoted and size <= len(header.encode()):
+            self._recycle(spool, size)
             known = self._known_logs(os.path.dirname(log))
             name = os.path.basename(log)
             if name in known:  # an earlier build's log of this contract
@@ -312,10 +320,12 @@ class Spawner:
         os.fchmod(fd, 0o644)
         return _Spool(fd, path, log_dir)
 
-    def _recycle(self, spool: _Spool) -> None:
-        """An empty spool goes back to the pool (a used one is emptied first)."""
+    def _recycle(self, spool: _Spool, size: int) -> None:
+        """A spool goes back to the pool, emptied (``size``: its size now).
+        The command wrote through duplicates of its descriptor, which share
+        the file offset: the offset goes back to 0 with the size."""
         try:
-            if os.lseek(spool.fd, 0, os.SEEK_END):
+            if size:
                 os.ftruncate(spool.fd, 0)
                 os.lseek(spool.fd, 0, os.SEEK_SET)
         except OSError:
@@ -328,6 +338,19 @@ class Spawner:
         if not spool.promoted:
             with contextlib.suppress(OSError):
                 os.unlink(spool.path)
+
+    def _promote_due(self) -> None:
+        """The spools of commands running for ``PROMOTE_S`` or more become
+        their logs (one timer for all the running commands, not one each)."""
+        self._promoter = None
+        due = self.loop.time() - PROMOTE_S
+        for spool in list(self._active):
+            if spool.started <= due:
+                self._active.discard(spool)
+                self._promote(spool, spool.log)
+        if self._active and not self.closed:
+            first = min(sp.started for sp in self._active)
+            self._promoter = self.loop.call_at(first + PROMOTE_S, self._promote_due)
 
     def _promote(self, spool: _Spool, log: str) -> None:
         """The spool becomes ``log`` (the command keeps writing to it)."""
@@ -415,6 +438,9 @@ class Spawner:
             _killpg(pid, signal.SIGKILL)
             _reap(pid)
         self._running.clear()
+        if self._promoter is not None:
+            self._promoter.cancel()
+            self._promoter = None
         for spools in self._spools.values():
             for spool in spools:
                 self._drop_spool(spool)
@@ -437,12 +463,15 @@ def _reap(pid: int) -> int | SpawnError:
 class _Spool:
     """A file of the log directory a command writes its output to."""
 
-    __slots__ = ("dir", "fd", "path", "promoted")
+    __slots__ = ("dir", "fd", "log", "path", "promoted", "started")
 
     def __init__(self, fd: int, path: str, log_dir: str) -> None:
         self.fd = fd
         self.path = path
         self.dir = log_dir
+        #: the log of the command writing to it, and when that started
+        self.log = ""
+        self.started = 0.0
         #: renamed to the command's log (no longer a spool)
         self.promoted = False
 
