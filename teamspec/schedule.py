@@ -39,6 +39,8 @@ class ListScheduler:
         for cid in deps:
             self._rank.setdefault(cid, len(self._rank))
         self._priority = priority
+        #: heap keys (made once per contract): priority first, then the order
+        self._keys: dict[str, tuple[float, int, str]] = {}
         self._dependents: dict[str, list[str]] = {cid: [] for cid in deps}
         self._missing: dict[str, int] = {}
         done_set = set(done)
@@ -57,7 +59,10 @@ class ListScheduler:
                 self._push(cid)
 
     def _push(self, cid: str) -> None:
-        heapq.heappush(self._heap, (-float(self._priority.get(cid, 0.0)), self._rank[cid], cid))
+        key = self._keys.get(cid)
+        if key is None:
+            key = self._keys[cid] = (-float(self._priority.get(cid, 0.0)), self._rank[cid], cid)
+        heapq.heappush(self._heap, key)
 
     @property
     def ready(self) -> list[str]:
@@ -81,15 +86,19 @@ class ListScheduler:
         """Record an outcome. On success, release dependents; on failure,
         return every contract that is now blocked (transitively)."""
         self.running.discard(cid)
-        self._missing.pop(cid, None)
+        missing = self._missing
+        missing.pop(cid, None)
         if ok:
             self.finished.add(cid)
             for dep in self._dependents.get(cid, ()):
-                if dep in self.blocked or dep not in self._missing:
+                left = missing.get(dep)
+                if left is None or dep in self.blocked:
                     continue
-                self._missing[dep] -= 1
-                if self._missing[dep] == 0:
+                if left == 1:
+                    missing[dep] = 0
                     self._push(dep)
+                else:
+                    missing[dep] = left - 1
             return []
         newly: list[str] = []
         stack = list(self._dependents.get(cid, ()))

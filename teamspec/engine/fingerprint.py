@@ -188,6 +188,8 @@ class Fingerprinter:
         #: (executor, reads, model, extra) -> the executor-wide components
         self._const: dict[tuple[str, frozenset[str], str | None, str], dict[str, str]] = {}
         self._plan_level: dict[str, str] = {}
+        #: (executor, reads, model, extra) -> the JSON of the executor-wide components
+        self._const_text: dict[tuple[str, frozenset[str], str | None, str], str] = {}
         self._persona_h: dict[str, str] = {}
         self._personas = {p.id: p for p in plan.team}
         self._contracts = {c.id: c for c in plan.contracts}
@@ -257,6 +259,24 @@ class Fingerprinter:
             inputs["interfaces"] = short_hash(";".join(parts))
         self._static[key] = inputs
         return inputs
+
+    def inputs_with_text(
+        self, contract: Contract, executor: str, reads: frozenset[str], model: str | None,
+        extra: str = "",
+    ) -> tuple[dict[str, str], str]:
+        """:meth:`static_inputs` and their JSON text (compact separators, as
+        the state journal writes them), made from the executor-wide part
+        encoded once (the values are hexadecimal hashes: nothing to escape)."""
+        inputs = self.static_inputs(contract, executor, reads, model, extra)
+        key = (executor, reads, model, extra)
+        body = self._const_text.get(key)
+        if body is None:
+            const = self._constants(executor, reads, model, extra)
+            body = self._const_text[key] = "".join(f',"{k}":"{v}"' for k, v in const.items())
+        text = f'{{"contract":"{inputs["contract"]}","persona":"{inputs["persona"]}"{body}'
+        if "interfaces" in inputs:
+            text += f',"interfaces":"{inputs["interfaces"]}"'
+        return inputs, text + "}"
 
     def fingerprint(
         self, contract: Contract, executor: str, reads: frozenset[str], model: str | None,

@@ -155,20 +155,27 @@ def report_head(
     spec = plan.spec
     contracts: list[dict[str, Any]] = []
     counts = {s: 0 for s in ("succeeded", "failed", "error", "blocked", "up_to_date")}
-    for r in results.values():
+    judged: list[tuple[float, float]] = []
+    usage_cost = 0.0
+    integration_findings: list[dict[str, Any]] = []
+    verified: list[str] = []
+    for r in results.values():  # one pass: a report may have many thousands of rows
         counts[r.status] += 1
-    judged = [(r.effort_hours, r.quality) for r in results.values() if r.quality is not None]
+        if r.quality is not None:
+            judged.append((r.effort_hours, r.quality))
+        if r.usage is not None:
+            usage_cost += r.usage.cost_usd
+        if r.findings:
+            integration_findings += [f.to_dict() for f in r.findings
+                                     if f.check in CONFORMANCE_CHECKS]
+        if r.deliverables and any(c.get("check") == "conforms" for d in r.deliverables
+                                  for c in d.get("checks", ())):
+            verified.append(r.id)
+    verified.sort()
     overall = overall_quality(judged) if judged or not results else None
     threshold = spec.constraints.quality_threshold
-    cost = plan.planning_cost_usd + sum(r.usage.cost_usd for r in results.values() if r.usage is not None)
-    integration_findings = [
-        f.to_dict() for r in results.values() for f in r.findings if f.check in CONFORMANCE_CHECKS
-    ]
-    verified = sorted(
-        r.id for r in results.values()
-        if any(c.get("check") == "conforms" for d in r.deliverables for c in d.get("checks", ()))
-    )
-    failed = any(r.status in ("failed", "error", "blocked") for r in results.values())
+    cost = plan.planning_cost_usd + usage_cost
+    failed = bool(counts["failed"] or counts["error"] or counts["blocked"])
     passed = overall is None or overall >= threshold
     if interrupted:
         status = "interrupted"

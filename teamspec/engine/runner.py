@@ -41,7 +41,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from teamspec.engine.events import BuildEvent, EventCallback
-from teamspec.engine.executors.base import ExecOutcome, Executor, ExecutorConfig, Job, Usage
+from teamspec.engine.executors.base import (
+    ExecOutcome,
+    Executor,
+    ExecutorConfig,
+    Job,
+    Usage,
+    make_job,
+)
 from teamspec.engine.fingerprint import COMPONENTS, Fingerprinter, changed_inputs, outputs_hash
 from teamspec.engine.results import (
     BuildResult,
@@ -52,7 +59,14 @@ from teamspec.engine.results import (
     _new_result,
 )
 from teamspec.engine.scores import quality_score
-from teamspec.engine.state import Record, StateStore, check_outputs, edited_reason, sweep_temp_files
+from teamspec.engine.state import (
+    Record,
+    StateStore,
+    check_outputs,
+    dumps_state,
+    edited_reason,
+    sweep_temp_files,
+)
 from teamspec.engine.workspace import OutputTree
 from teamspec.errors import TeamspecError, UsageError
 from teamspec.layout import LOG_DIR, STATE_DIR
@@ -67,6 +81,7 @@ TICK_S = 0.5
 #: event loop gets a turn (signals, progress ticks, finished tasks)
 INLINE_SLICE_S = 0.02
 _UNSET: Any = object()
+_NO_QUALITY = '{"quality":null}'
 
 
 def _version() -> str:
@@ -255,6 +270,8 @@ class Engine:
         self.default_timeout = minutes * 60.0 if minutes and minutes > 0 else None
         #: names of the executors that produce nothing to validate (``validates = False``)
         self.not_validating: set[str] = set()
+        #: names of the executors that never write a log (``writes_logs = False``)
+        self.no_logs: set[str] = set()
         #: contracts that ran without their executor saying it wrote their log
         self._log_unknown: list[str] = []
 
@@ -303,6 +320,8 @@ class Engine:
             self.executors[name] = exe
             if not getattr(exe, "validates", True):
                 self.not_validating.add(name)
+            if not getattr(exe, "writes_logs", True):
+                self.no_logs.add(name)
         return exe
 
     def _fingerprint(self, c: Contract, upstream: Mapping[str, str]) -> Any:
@@ -737,10 +756,11 @@ class Engine:
 
     def _job(self, run: _Run) -> Job:
         budget = self.plan.spec.constraints.budget_usd
-        return Job(self.plan, run.c, run.persona, run.attempt, run.ws, run.log_file, run.timeout,
-                   self.cancel_event, None if budget is None else budget - self.cost,
-                   foreign=partial(self._is_foreign, run.cid, run.patterns),
-                   upstream_files=_UpstreamFiles(self, run.c))
+        return make_job(self.plan, run.c, run.persona, run.attempt, run.ws, run.log_file,
+                        run.timeout, self.cancel_event,
+                        None if budget is None else budget - self.cost,
+                        partial(self._is_foreign, run.cid, run.patterns),
+                        _UpstreamFiles(self, run.c))
 
     async def _attempt(self, run: _Run) -> ExecOutcome:
         """One attempt through the executor's ``run``, under the timeout."""
@@ -807,11 +827,12 @@ class Engine:
         if status == "succeeded":
             self.out_hash[cid] = ohash
         exe = run.exe
-        fp = self.fp.fingerprint(c, exe.name, exe.reads, self.plan.spec.model,
-                                 self._upstream(c) or {}, exe.fingerprint_extra(c))
+        inputs, inputs_text = self.fp.inputs_with_text(c, exe.name, exe.reads,
+                                                       self.plan.spec.model,
+                                                       exe.fingerprint_extra(c))
         t_end = time.monotonic()
         t_start = run.t_start
-        if not outcome.logged:
+        if not outcome.logged and exe.name not in self.no_logs:
             self._log_unknown.append(cid)  # the log, if any, is looked up in _finish
         wall_start = self.wall0 + (t_start - self.t0)
         result = _new_result(
@@ -834,15 +855,22 @@ class Engine:
             res["findings"] = [f.to_dict() for f in findings]
         if delivs:
             res["deliverables"] = list(delivs)
-        rec: Record = {"status": status, "inputs": fp.inputs, "output_hash": ohash,
-                       "result": res}
-        if fp.upstream:
-            rec["upstream"] = fp.upstream
+        rec: Record = {"status": status, "inputs": inputs, "output_hash": ohash, "result": res}
+        # the record's JSON: the inputs' text is made from parts encoded once
+        text = (f'{{"status":"{status}","inputs":{inputs_text},"output_hash":"{ohash}",'
+                f'"result":{_NO_QUALITY if quality is None and len(res) == 1 else dumps_state(res)}')
+        deps = c.depends_on
+        if deps:
+            out_hash = self.out_hash
+            upstream = {d: out_hash.get(d, "") for d in deps}
+            rec["upstream"] = upstream
+            text += f',"upstream":{dumps_state(upstream)}'
         if ws_files:
-            rec["outputs"] = {p: r.to_state() for p, r in ws_files.items()}
+            outputs = rec["outputs"] = {p: r.to_state() for p, r in ws_files.items()}
+            text += f',"outputs":{dumps_state(outputs)}'
             for p in manifest:
                 self.owners[p] = cid
-        self.store.commit(cid, rec)
+        self.store.commit(cid, rec, text + "}")
         return result
 
     def _upstream_files(self, c: Contract) -> dict[str, tuple[str, ...]]:

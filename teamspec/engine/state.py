@@ -204,7 +204,7 @@ class StateStore:
         """Journal ``entry`` now, after the lines waiting for :meth:`flush`."""
         if self.dry_run:
             return
-        self._pending.append(_dumps(entry) + "\n")
+        self._pending.append(dumps_state(entry) + "\n")
         self._journal_count += 1
         self.flush()
 
@@ -229,12 +229,13 @@ class StateStore:
             self.state.unfinished.add(cid)
             self._append({"op": "begin", "id": cid})
 
-    def commit(self, cid: str, rec: Record) -> None:
-        """Persist a finished contract's record."""
+    def commit(self, cid: str, rec: Record, text: str | None = None) -> None:
+        """Persist a finished contract's record (``text``: its JSON, when
+        the caller has it; else it is encoded here)."""
         self.state.records[cid] = rec
         self.state.unfinished.discard(cid)
-        key = _dumps(cid)
-        enc = _dumps(rec)
+        key = dumps_state(cid)
+        enc = dumps_state(rec) if text is None else text
         self._encoded[cid] = f"{key}:{enc}"  # its line in state.json
         if not self.dry_run:
             self._pending.append(f'{{"op":"done","id":{key},"rec":{enc}}}\n')
@@ -263,11 +264,11 @@ class StateStore:
         st = self.state
         enc = self._encoded
         contracts = ",\n".join(
-            enc.get(k) or enc.setdefault(k, f"{_dumps(k)}:{_dumps(st.records[k])}")
+            enc.get(k) or enc.setdefault(k, f"{dumps_state(k)}:{dumps_state(st.records[k])}")
             for k in sorted(st.records))
         text = (f'{{"format":{STATE_FORMAT},\n"contracts":{{\n{contracts}}},\n'
-                f'"artifacts":{_dumps({k: st.artifacts[k] for k in sorted(st.artifacts)})},\n'
-                f'"unfinished":{_dumps(sorted(st.unfinished))}}}\n')
+                f'"artifacts":{dumps_state({k: st.artifacts[k] for k in sorted(st.artifacts)})},\n'
+                f'"unfinished":{dumps_state(sorted(st.unfinished))}}}\n')
         atomic_write(self.state_path, text.encode("utf-8"))
         self._pending.clear()  # state.json holds them
         if self._fd is not None:
@@ -289,7 +290,8 @@ class StateStore:
             self._fd = None
 
 
-_dumps = make_encoder()
+#: JSON of state records and journal lines (compact, UTF-8 kept)
+dumps_state = make_encoder()
 
 
 def file_entry(sha: str, size: int, mtime_ns: int) -> list[Any]:

@@ -299,3 +299,32 @@ def test_report_written_from_results_equals_the_dict_report(tmp_path: Path) -> N
         assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
     md = (tmp_path / "b/.teamspec/report.md").read_text()
     assert "... and 60 more contracts" in md and "**c256** error `link_valid`" in md
+
+
+def test_record_text_written_by_the_engine_is_the_record(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from teamspec.engine.state import StateStore
+
+    seen: list[str] = []
+    original = StateStore.commit
+
+    def commit(self: StateStore, cid: str, rec: dict[str, Any], text: str | None = None) -> None:
+        assert text is not None and json.loads(text) == rec, cid
+        seen.append(cid)
+        original(self, cid, rec, text)
+
+    monkeypatch.setattr(StateStore, "commit", commit)
+    cs = [
+        contract("gen", run="sh -c 'mkdir -p src && echo x > src/a.py'"),
+        contract("fails", run="sh -c 'exit 3'"),
+        contract("uses_gen", run="sh -c 'echo y > b.txt'", depends_on=("gen",), uses=("gen",),
+                 deliverables=(deliverable("b", "b.txt"),)),
+    ]
+    build(make_plan(tmp_path, cs), out=tmp_path / "out")
+    build(make_plan(tmp_path, cs, executor="simulate"), out=tmp_path / "sim", time_scale=0.0)
+    assert sorted(seen) == ["fails", "fails", "gen", "gen", "uses_gen", "uses_gen"]
+    # offline personas: outputs, deliverables, scores and findings in the records
+    seen.clear()
+    spec = Path(__file__).resolve().parents[2] / "specs" / "minimal.yaml"
+    r = build(spec, out=tmp_path / "offline", executor="offline")
+    assert sorted(seen) == sorted(r.results) and r.exit_code == 0

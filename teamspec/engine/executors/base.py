@@ -150,6 +150,22 @@ class Job:
         return Path(self.log_file)
 
 
+def make_job(plan: Plan, contract: Contract, persona: Persona | None, attempt: int,
+             workspace: ContractWorkspace, log_file: str, timeout_s: float | None,
+             cancelled: asyncio.Event, budget_left_usd: float | None,
+             foreign: Callable[[str], bool] | None,
+             upstream_files: Mapping[str, tuple[str, ...]]) -> Job:
+    """``Job(...)`` without the frozen dataclass's ``object.__setattr__`` per
+    field (one job per attempt: it shows in the engine's per-contract
+    overhead). The same object, as immutable."""
+    job = object.__new__(Job)
+    job.__dict__.update(plan=plan, contract=contract, persona=persona, attempt=attempt,
+                        workspace=workspace, log_file=log_file, timeout_s=timeout_s,
+                        cancelled=cancelled, budget_left_usd=budget_left_usd, foreign=foreign,
+                        upstream_files=upstream_files)
+    return job
+
+
 @runtime_checkable
 class Executor(Protocol):
     name: str

@@ -21,6 +21,8 @@ class SimulateExecutor:
     #: nothing is produced, so deliverables are not validated: the contract's
     #: scores are null and it does not count toward the overall quality
     validates = False
+    #: it writes no log (the engine does not look for one)
+    writes_logs = False
 
     def __init__(self, time_scale: float) -> None:
         if not time_scale >= 0:
