@@ -822,7 +822,7 @@ class Engine:
         else:
             quality = quality_score(status, fulfillment, checks, findings)
         ws_files = run.ws.files
-        manifest = {p: r.sha256 for p, r in ws_files.items()}
+        manifest = {p: r.sha256 for p, r in ws_files.items()} if ws_files else {}
         ohash = outputs_hash(manifest)
         if status == "succeeded":
             self.out_hash[cid] = ohash

@@ -20,8 +20,14 @@ killed (SIGTERM, then SIGKILL after 2 s) and the contract is ``failed``
 (not transient: a command that timed out once will most likely time out
 again).
 
-Output (stdout and stderr together) goes to ``.teamspec/logs/<id>.log``;
-the last lines are returned for the report. The files the command creates or
+Output (stdout and stderr together) goes to ``.teamspec/logs/<id>.log``
+after a header line; the last lines are returned for the report. A first
+attempt writes through a spool file (:meth:`Spawner.run_spooled`): the log
+is kept when the command printed something, failed, or ran longer than
+``PROMOTE_S`` (it then appears under its name while the command runs); a
+command that succeeds in silence leaves no log and costs no file. Retries
+append to the log; with the thread fallback (no command helper) every
+command keeps its log. The files the command creates or
 modifies are found by comparing snapshots of the output tree (without
 ``.teamspec/``, ``contracts/``, ``node_modules/``, ``.git/``) before and
 after, and recorded in the contract's manifest, except files another
