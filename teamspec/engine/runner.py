@@ -67,7 +67,7 @@ from teamspec.engine.state import (
     edited_reason,
     sweep_temp_files,
 )
-from teamspec.engine.workspace import OutputTree
+from teamspec.engine.workspace import ContractWorkspace, OutputTree
 from teamspec.errors import TeamspecError, UsageError
 from teamspec.layout import LOG_DIR, STATE_DIR
 from teamspec.model import Contract, Finding, Persona, Plan, Spec
@@ -973,10 +973,11 @@ class Engine:
                              interrupted=self.interrupted,
                              budget_exceeded=self.budget_exceeded, quality_passed=passed,
                              warnings=tuple(self.warnings))
-        self._event("build_finished",
-                    status="interrupted" if self.interrupted else ("ok" if result.exit_code == 0 else "failed"),
-                    duration_s=time.monotonic() - self.t0, counts=result.counts(),
-                    total=len(selection))
+        if self.emit is not None:
+            self._event("build_finished",
+                        status="interrupted" if self.interrupted else ("ok" if result.exit_code == 0 else "failed"),
+                        duration_s=time.monotonic() - self.t0, counts=result.counts(),
+                        total=len(selection))
         return result
 
 
@@ -1002,8 +1003,9 @@ class _Run:
             tuple(p for d in c.deliverables for p in d.artifacts) if c.deliverables else ())
         #: False for executors that produce nothing to judge (simulate)
         self.validates = name not in engine.not_validating
-        engine.store.begin(cid)
-        self.ws = engine.tree.workspace(cid)
+        if cid in engine.store.state.records:  # a rebuild: journal that it begins
+            engine.store.begin(cid)
+        self.ws = ContractWorkspace(engine.tree, cid)
         self.log_file = f"{engine.log_dir}/{cid}.log"
         self.t_start = time.monotonic()
         self.attempt = 0
