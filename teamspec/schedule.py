@@ -48,13 +48,26 @@ class ListScheduler:
         self.running: set[str] = set()
         self.blocked: set[str] = set()
         self.finished: set[str] = set(done_set & set(deps))
+        dependents, missing = self._dependents, self._missing
+        if not done_set:  # a first build: every dependency is pending
+            for cid, ds in deps.items():
+                for d in ds:
+                    got = dependents.get(d)
+                    if got is None:
+                        dependents[d] = [cid]
+                    else:
+                        got.append(cid)
+                missing[cid] = len(ds)
+                if not ds:
+                    self._push(cid)
+            return
         for cid, ds in deps.items():
             if cid in done_set:
                 continue
             pending = [d for d in ds if d not in done_set]
             for d in pending:
-                self._dependents.setdefault(d, []).append(cid)
-            self._missing[cid] = len(pending)
+                dependents.setdefault(d, []).append(cid)
+            missing[cid] = len(pending)
             if not pending:
                 self._push(cid)
 

@@ -248,9 +248,13 @@ class Fingerprinter:
         got = self._static.get(key)
         if got is not None:
             return got
-        const = self._constants(executor, reads, model, extra)
-        inputs = {"contract": contract_hash(contract),
-                  "persona": self._persona_hash(contract.provider), **const}
+        const = self._const.get((executor, reads, model, extra))
+        if const is None:
+            const = self._constants(executor, reads, model, extra)
+        persona = self._persona_h.get(contract.provider)
+        if persona is None:
+            persona = self._persona_hash(contract.provider)
+        inputs = {"contract": contract_hash(contract), "persona": persona, **const}
         if contract.uses:
             parts = []
             for u in contract.uses:
@@ -267,12 +271,14 @@ class Fingerprinter:
         """:meth:`static_inputs` and their JSON text (compact separators, as
         the state journal writes them), made from the executor-wide part
         encoded once (the values are hexadecimal hashes: nothing to escape)."""
-        inputs = self.static_inputs(contract, executor, reads, model, extra)
         key = (executor, reads, model, extra)
         body = self._const_text.get(key)
         if body is None:
             const = self._constants(executor, reads, model, extra)
             body = self._const_text[key] = "".join(f',"{k}":"{v}"' for k, v in const.items())
+        inputs = self._static.get((contract.id, executor, reads, extra))
+        if inputs is None:
+            inputs = self.static_inputs(contract, executor, reads, model, extra)
         text = f'{{"contract":"{inputs["contract"]}","persona":"{inputs["persona"]}"{body}'
         if "interfaces" in inputs:
             text += f',"interfaces":"{inputs["interfaces"]}"'

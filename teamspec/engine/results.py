@@ -46,6 +46,9 @@ def _iso(ts: float) -> str:
     return f"{text}.{us // 1000:03d}Z"
 
 
+_Q = '"'
+
+
 def _f6(x: float) -> str:
     """JSON text of ``round(x, 6)`` (a float), as :mod:`json` writes it."""
     return float.__repr__(round(float(x), 6))
@@ -140,8 +143,8 @@ class ContractResult:
             f'{{"id": {_s(self.id)}, "provider": {_s(self.provider)}, '
             f'"status": "{self.status}", "reason": {_s(self.reason)}, '
             f'"executor": {_s(self.executor)}, "effort_hours": {_n(self.effort_hours, enc)}, '
-            f'"started_at": {"null" if started is None else chr(34) + _iso(started) + chr(34)}, '
-            f'"finished_at": {"null" if finished is None else chr(34) + _iso(finished) + chr(34)}, '
+            f'"started_at": {"null" if started is None else _Q + _iso(started) + _Q}, '
+            f'"finished_at": {"null" if finished is None else _Q + _iso(finished) + _Q}, '
             f'"start_s": {"null" if start is None else _f6(start)}, '
             f'"duration_s": {_f6(self.duration_s)}, "attempts": {int(self.attempts)}, '
             f'"files": {enc(list(files)) if files else "[]"}, '

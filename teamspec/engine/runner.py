@@ -713,9 +713,15 @@ class Engine:
             self._event("contract_started", contract=run.cid, attempt=1, message=run.exe.name,
                         reason=run.why)
         run.first = outcome
-        if not self._settle(run, outcome) or self._needs_validation(run, outcome):
+        if outcome.status == "ok" and outcome.usage is None and not outcome.budget_exhausted:
+            run.final = True  # what _settle decides for a plain success
+            if run.validates and run.c.deliverables:
+                return None  # validation is asynchronous: a task does it
+        elif not self._settle(run, outcome) or self._needs_validation(run, outcome):
             return None
-        return self._conclude(run, outcome, None, [*self.gate.get(run.cid, ()), *outcome.findings])
+        gate = self.gate.get(run.cid)
+        findings = [*gate, *outcome.findings] if gate else list(outcome.findings)
+        return self._conclude(run, outcome, None, findings)
 
     async def _run_contract(self, run: _Run, first: ExecOutcome | None) -> ContractResult:
         """The contract's attempts (after ``first``, an attempt already made

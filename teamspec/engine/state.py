@@ -103,7 +103,7 @@ class StateStore:
         self._pending: list[str] = []
         self._lock_fd: int | None = None
         self._journal_count = 0
-        self._compacted_count = 0
+        self._compacted(0)
 
     # -- the build lock ----------------------------------------------------------
     def acquire(self) -> bool:
@@ -166,7 +166,7 @@ class StateStore:
                 st.warnings.append(f"{self.state_path}: the build state is unreadable ({exc}); "
                                    "rebuilding everything")
                 st = LoadedState(warnings=st.warnings)
-        self._compacted_count = len(st.records)
+        self._compacted(len(st.records))
         self._replay(st)
         self.state = st
         return st
@@ -253,9 +253,11 @@ class StateStore:
         self.state.artifacts[cid] = files
         self._append({"op": "artifacts", "id": cid, "files": files})
 
-    @property
-    def _compact_at(self) -> int:
-        return max(COMPACT_MIN, COMPACT_RATIO * self._compacted_count)
+    def _compacted(self, n: int) -> None:
+        """``state.json`` holds ``n`` records: the journal is folded in again
+        once it holds ``_compact_at`` lines."""
+        self._compacted_count = n
+        self._compact_at = max(COMPACT_MIN, COMPACT_RATIO * n)
 
     def compact(self) -> None:
         """Rewrite ``state.json`` atomically and drop the journal."""
@@ -279,7 +281,7 @@ class StateStore:
         except FileNotFoundError:
             pass
         self._journal_count = 0
-        self._compacted_count = len(st.records)
+        self._compacted(len(st.records))
 
     def close(self) -> None:
         """Compact (when anything was journaled) and release the journal."""
