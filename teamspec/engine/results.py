@@ -47,19 +47,15 @@ def _iso(ts: float) -> str:
 
 
 _Q = '"'
+_frepr = float.__repr__
 
 
-def _f6(x: float) -> str:
-    """JSON text of ``round(x, 6)`` (a float), as :mod:`json` writes it."""
-    return float.__repr__(round(float(x), 6))
+def _r6(x: float, enc: Callable[[Any], str]) -> str:
+    """JSON text of ``round(x, 6)``, as :mod:`json` writes it."""
+    x = round(x, 6)
+    return _frepr(x) if type(x) is float else enc(x)
 
 
-def _f6n(x: float | None) -> str:
-    return "null" if x is None else float.__repr__(round(float(x), 6))
-
-
-def _n(x: Any, enc: Callable[[Any], str]) -> str:
-    return float.__repr__(x) if type(x) is float else enc(x)
 
 
 # ------------------------------------------------------------------ results
@@ -138,18 +134,21 @@ class ContractResult:
         no intermediate dict). Numbers are encoded as the json module does
         (``float.__repr__``); the rarely present parts through ``enc``."""
         started, finished, start = self.started_ts, self.finished_ts, self.start_s
-        files = self.files
+        files, effort = self.files, self.effort_hours
+        fulfillment, checks, quality = self.fulfillment, self.checks, self.quality
         text = (
             f'{{"id": {_s(self.id)}, "provider": {_s(self.provider)}, '
             f'"status": "{self.status}", "reason": {_s(self.reason)}, '
-            f'"executor": {_s(self.executor)}, "effort_hours": {_n(self.effort_hours, enc)}, '
+            f'"executor": {_s(self.executor)}, '
+            f'"effort_hours": {_frepr(effort) if type(effort) is float else enc(effort)}, '
             f'"started_at": {"null" if started is None else _Q + _iso(started) + _Q}, '
             f'"finished_at": {"null" if finished is None else _Q + _iso(finished) + _Q}, '
-            f'"start_s": {"null" if start is None else _f6(start)}, '
-            f'"duration_s": {_f6(self.duration_s)}, "attempts": {int(self.attempts)}, '
+            f'"start_s": {"null" if start is None else _r6(start, enc)}, '
+            f'"duration_s": {_r6(self.duration_s, enc)}, "attempts": {int(self.attempts)}, '
             f'"files": {enc(list(files)) if files else "[]"}, '
-            f'"fulfillment": {_f6n(self.fulfillment)}, "checks": {_f6n(self.checks)}, '
-            f'"quality": {_f6n(self.quality)}, '
+            f'"fulfillment": {"null" if fulfillment is None else _r6(fulfillment, enc)}, '
+            f'"checks": {"null" if checks is None else _r6(checks, enc)}, '
+            f'"quality": {"null" if quality is None else _r6(quality, enc)}, '
             f'"deliverables": {enc([dict(x) for x in self.deliverables]) if self.deliverables else "[]"}, '
             f'"findings": {enc([f.to_dict() for f in self.findings]) if self.findings else "[]"}'
         )

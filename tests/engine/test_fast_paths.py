@@ -256,9 +256,10 @@ def _varied_results(n: int) -> dict[str, Any]:
             reason="new" if k else "exit code 3 \\ tab\there\nnewline",
             executor="command", started_ts=None if k == 3 else 1.7e9 + i * 0.0015,
             finished_ts=None if k == 3 else 1.7e9 + i * 0.0015 + 0.25,
-            start_s=None if k == 3 else i / 3, duration_s=(i % 4) * 1e-7 + i / 7,
+            start_s=None if k == 3 else i / 3, duration_s=0 if k == 6 else (i % 4) * 1e-7 + i / 7,
             attempts=k % 3, files=() if k % 2 else (f"src/{i}.py", "a b/ü.txt"),
-            fulfillment=None if k % 2 else 1 / 3, checks=None if k % 3 else 2 / 3,
+            fulfillment=None if k % 2 else (1 if k == 4 else 1 / 3),
+            checks=None if k % 3 else 2 / 3,
             quality=None if k == 5 else (0.0 if k == 6 else 0.123456789),
             findings=(Finding("link_valid", "bad link", file="x.yaml", line=4),) if k == 4 else (),
             deliverables=({"name": "api", "checks": [{"check": "conforms", "status": "passed"}]},)
