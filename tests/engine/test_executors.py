@@ -159,3 +159,21 @@ def test_executor_findings_and_budget_exhausted(tmp_path: Path) -> None:
     assert [f.check for f in r.results["c1"].findings] == ["sandbox"]
     assert r.results["c2"].status == "blocked"
     assert r.exit_code == 1
+
+
+def test_contract_hash_is_the_same_in_another_process() -> None:
+    import subprocess
+    import sys
+
+    # strings built at run time here (not interned), literals there
+    c = Contract(id="".join(["ap", "i"]), name="API " * 2, type="rest_api", provider="p",
+                 depends_on=tuple("ab"), effort_hours=2.5, run="echo 'ü'",
+                 deliverables=(Deliverable("d", artifacts=("src/*.py",)),))
+    code = ("from teamspec.engine.fingerprint import contract_hash\n"
+            "from teamspec.model import Contract, Deliverable\n"
+            "print(contract_hash(Contract(id='api', name='API API ', type='rest_api', provider='p',"
+            " depends_on=('a', 'b'), effort_hours=2.5, run=\"echo 'ü'\","
+            " deliverables=(Deliverable('d', artifacts=('src/*.py',)),))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=60)
+    assert out.stdout.strip() == contract_hash(c)
