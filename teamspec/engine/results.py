@@ -136,6 +136,7 @@ class ContractResult:
         started, finished, start = self.started_ts, self.finished_ts, self.start_s
         files, effort = self.files, self.effort_hours
         fulfillment, checks, quality = self.fulfillment, self.checks, self.quality
+        dur = round(self.duration_s, 6)
         text = (
             f'{{"id": {_s(self.id)}, "provider": {_s(self.provider)}, '
             f'"status": "{self.status}", "reason": {_s(self.reason)}, '
@@ -144,7 +145,8 @@ class ContractResult:
             f'"started_at": {"null" if started is None else _Q + _iso(started) + _Q}, '
             f'"finished_at": {"null" if finished is None else _Q + _iso(finished) + _Q}, '
             f'"start_s": {"null" if start is None else _r6(start, enc)}, '
-            f'"duration_s": {_r6(self.duration_s, enc)}, "attempts": {int(self.attempts)}, '
+            f'"duration_s": {_frepr(dur) if type(dur) is float else enc(dur)}, '
+            f'"attempts": {int(self.attempts)}, '
             f'"files": {enc(list(files)) if files else "[]"}, '
             f'"fulfillment": {"null" if fulfillment is None else _r6(fulfillment, enc)}, '
             f'"checks": {"null" if checks is None else _r6(checks, enc)}, '
