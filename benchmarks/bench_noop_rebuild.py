@@ -61,6 +61,9 @@ def main() -> None:
     spec = work / "bench.yaml"
     spec.write_text(command_spec(dag, workers=4))
     env = dict(os.environ, PYTHONPATH=str(ROOT), TEAMSPEC_CACHE_DIR=str(work / "cache"))
+    # bytecode caches are allowed (an installed package has them; doit's too),
+    # even when PYTHONDONTWRITEBYTECODE is set here: the first builds write them
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     out = work / "out"
     py = sys.executable
     cli = [py, "-m", "teamspec", "build", str(spec), "-o", str(out)]

@@ -142,8 +142,7 @@ class ProgressView:
             return "\n".join(lines)
         counts = result.counts()
         n = sum(counts.values())
-        report = result.report
-        timing = report.get("timing", {})
+        timing = result.section("timing") or {}
         if n and counts["up_to_date"] == n:
             head = f"everything is up to date ({n} contract{'s' if n != 1 else ''}); no file rewritten"
         else:
@@ -155,7 +154,7 @@ class ProgressView:
                 pct = round(100 * timing["savings"]) + 0  # + 0 turns -0 into 0
                 head += f" (sequential {timing['sequential_s']:.2f} s, savings {pct}%)"
         lines = [head]
-        q = report.get("quality", {})
+        q = result.section("quality") or {}
         if q and q.get("overall") is not None:
             verdict = "passed" if q.get("passed") else "BELOW THRESHOLD"
             lines.append(f"quality {q['overall']:.2f} (threshold {q['threshold']:.2f}): {verdict}")

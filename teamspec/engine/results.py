@@ -201,6 +201,14 @@ class BuildResult:
     budget_exceeded: bool = False
     quality_passed: bool = True
     warnings: tuple[str, ...] = ()
+    #: the report without its rows (``contracts`` empty), when the build has it
+    report_head: Mapping[str, Any] | None = None
+
+    def section(self, key: str) -> Any:
+        """A top-level section of the report other than ``contracts``,
+        without making the report's rows."""
+        head = self.report_head
+        return (head if head is not None else self.report).get(key)
 
     @cached_property
     def report(self) -> Mapping[str, Any]:

@@ -978,7 +978,7 @@ class Engine:
         result = BuildResult(self.tree.root, partial(with_rows, head, results), results,
                              interrupted=self.interrupted,
                              budget_exceeded=self.budget_exceeded, quality_passed=passed,
-                             warnings=tuple(self.warnings))
+                             warnings=tuple(self.warnings), report_head=head)
         if self.emit is not None:
             self._event("build_finished",
                         status="interrupted" if self.interrupted else ("ok" if result.exit_code == 0 else "failed"),
