@@ -99,28 +99,10 @@ def predicted(plan: Plan) -> dict[str, Any]:
     }
 
 
-def build_report(
-    plan: Plan,
-    results: Mapping[str, ContractResult],
-    *,
-    started_at: str,
-    finished_at: str,
-    wall_s: float,
-    workers: int,
-    executor: str,
-    interrupted: bool = False,
-    stop_reason: str = "",
-    budget_exceeded: bool = False,
-    warnings: Sequence[str] = (),
-    only: Sequence[str] = (),
-    out_dir: Path | None = None,
-) -> dict[str, Any]:
-    """The report as a dict (field order fixed)."""
-    report = report_head(
-        plan, results, started_at=started_at, finished_at=finished_at, wall_s=wall_s,
-        workers=workers, executor=executor, interrupted=interrupted, stop_reason=stop_reason,
-        budget_exceeded=budget_exceeded, warnings=warnings, only=only, out_dir=out_dir)
-    return with_rows(report, results)
+def build_report(plan: Plan, results: Mapping[str, ContractResult], **head: Any) -> dict[str, Any]:
+    """The report as a dict (field order fixed): :func:`report_head` (whose
+    keyword arguments ``head`` are) with the rows of ``results``."""
+    return with_rows(report_head(plan, results, **head), results)
 
 
 def with_rows(head: Mapping[str, Any], results: Mapping[str, ContractResult]) -> dict[str, Any]:

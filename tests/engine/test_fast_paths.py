@@ -282,6 +282,7 @@ def test_report_rows_written_from_results_match_the_dicts() -> None:
 
 def test_report_written_from_results_equals_the_dict_report(tmp_path: Path) -> None:
     from teamspec.engine.report import (
+        build_report,
         report_head,
         with_rows,
         write_report,
@@ -292,6 +293,8 @@ def test_report_written_from_results_equals_the_dict_report(tmp_path: Path) -> N
     results = _varied_results(260)  # more rows than report.md lists, findings beyond them
     head = report_head(plan, results, started_at="s", finished_at="f", wall_s=1.5, workers=2,
                        executor="command", warnings=["w"])
+    assert build_report(plan, results, started_at="s", finished_at="f", wall_s=1.5, workers=2,
+                        executor="command", warnings=["w"]) == with_rows(head, results)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     write_report(tmp_path / "a", with_rows(head, results))
