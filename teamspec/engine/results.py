@@ -171,9 +171,8 @@ def _new_result(**kw: Any) -> ContractResult:
     ``object.__setattr__`` per field (one result per contract: it shows in
     the engine's per-contract overhead). Same object, same immutability."""
     obj = object.__new__(ContractResult)
-    d = obj.__dict__
-    d.update(_RESULT_DEFAULTS)
-    d.update(kw)
+    # one dict made at its full size (filling an empty one resizes it thrice)
+    object.__setattr__(obj, "__dict__", {**_RESULT_DEFAULTS, **kw})
     return obj
 
 

@@ -159,10 +159,11 @@ def make_job(plan: Plan, contract: Contract, persona: Persona | None, attempt: i
     field (one job per attempt: it shows in the engine's per-contract
     overhead). The same object, as immutable."""
     job = object.__new__(Job)
-    job.__dict__.update(plan=plan, contract=contract, persona=persona, attempt=attempt,
-                        workspace=workspace, log_file=log_file, timeout_s=timeout_s,
-                        cancelled=cancelled, budget_left_usd=budget_left_usd, foreign=foreign,
-                        upstream_files=upstream_files)
+    object.__setattr__(job, "__dict__", {  # one dict made at its full size
+        "plan": plan, "contract": contract, "persona": persona, "attempt": attempt,
+        "workspace": workspace, "log_file": log_file, "timeout_s": timeout_s,
+        "cancelled": cancelled, "budget_left_usd": budget_left_usd, "foreign": foreign,
+        "upstream_files": upstream_files})
     return job
 
 
