@@ -20,7 +20,7 @@ Schema 2020-12); keys are written in a fixed order. Measured timing:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,15 +228,25 @@ def write_report(out_dir: Path, report: Mapping[str, Any]) -> None:
 def dumps_report_of(head: Mapping[str, Any], results: Mapping[str, ContractResult]) -> str:
     """``dumps_report(with_rows(head, results))``, each row encoded straight
     from its result (:meth:`ContractResult.json_row`)."""
+    return "".join(report_parts(head, results))
+
+
+def report_parts(head: Mapping[str, Any], results: Mapping[str, ContractResult]) -> Iterator[str]:
+    """The text of :func:`dumps_report_of` in pieces (a line per contract)."""
     enc = _REPORT_ENCODE
-    parts = []
+    sep = "{\n"
     for key, value in head.items():
         if key == "contracts" and results:
-            body = ",\n".join(["    " + r.json_row(enc) for r in results.values()])
-            parts.append(f"  {enc(key)}: [\n{body}\n  ]")
+            yield f"{sep}  {enc(key)}: [\n"
+            row_sep = "    "
+            for r in results.values():
+                yield row_sep + r.json_row(enc)
+                row_sep = ",\n    "
+            yield "\n  ]"
         else:
-            parts.append(f"  {enc(key)}: {enc(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            yield f"{sep}  {enc(key)}: {enc(value)}"
+        sep = ",\n"
+    yield "\n}\n"
 
 
 def _shown_in_markdown(i: int, r: ContractResult) -> bool:
@@ -253,8 +263,9 @@ def write_report_of(out_dir: Path, head: Mapping[str, Any],
     dict per contract: report.json rows are encoded from the results, and
     report.md gets the rows it shows."""
     from teamspec.engine.state import atomic_write
+    from teamspec.engine.workspace import utf8_chunks
 
-    atomic_write(out_dir / REPORT_JSON, dumps_report_of(head, results).encode("utf-8"))
+    atomic_write(out_dir / REPORT_JSON, utf8_chunks(report_parts(head, results)))
     md = dict(head)
     md["contracts"] = [r.to_dict() for i, r in enumerate(results.values())
                        if _shown_in_markdown(i, r)]

@@ -46,13 +46,18 @@ import fcntl
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from teamspec.engine.jsonenc import make_encoder
-from teamspec.engine.workspace import SNAPSHOT_SKIP_ANY, replace_atomically, sha256_file
+from teamspec.engine.workspace import (
+    SNAPSHOT_SKIP_ANY,
+    replace_atomically,
+    sha256_file,
+    utf8_chunks,
+)
 from teamspec.errors import UsageError
 
 STATE_FORMAT = 1
@@ -81,9 +86,9 @@ class LoadedState:
     warnings: list[str] = field(default_factory=list)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` (mode 0644) through a temporary file and
-    ``os.replace``, creating its directory."""
+def atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes or chunks) to ``path`` (mode 0644) through a
+    temporary file and ``os.replace``, creating its directory."""
     path.parent.mkdir(parents=True, exist_ok=True)
     replace_atomically(path, data, 0o644)
 
@@ -265,13 +270,20 @@ class StateStore:
             return
         st = self.state
         enc = self._encoded
-        contracts = ",\n".join(
-            enc.get(k) or enc.setdefault(k, f"{dumps_state(k)}:{dumps_state(st.records[k])}")
-            for k in sorted(st.records))
-        text = (f'{{"format":{STATE_FORMAT},\n"contracts":{{\n{contracts}}},\n'
-                f'"artifacts":{dumps_state({k: st.artifacts[k] for k in sorted(st.artifacts)})},\n'
-                f'"unfinished":{dumps_state(sorted(st.unfinished))}}}\n')
-        atomic_write(self.state_path, text.encode("utf-8"))
+
+        def parts() -> Iterator[str]:
+            yield f'{{"format":{STATE_FORMAT},\n"contracts":{{\n'
+            sep = ""
+            for k in sorted(st.records):
+                line = enc.get(k) or enc.setdefault(
+                    k, f"{dumps_state(k)}:{dumps_state(st.records[k])}")
+                yield sep + line
+                sep = ",\n"
+            yield (f'}},\n"artifacts":'
+                   f'{dumps_state({k: st.artifacts[k] for k in sorted(st.artifacts)})},\n'
+                   f'"unfinished":{dumps_state(sorted(st.unfinished))}}}\n')
+
+        atomic_write(self.state_path, utf8_chunks(parts()))
         self._pending.clear()  # state.json holds them
         if self._fd is not None:
             os.close(self._fd)

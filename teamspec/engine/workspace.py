@@ -27,7 +27,7 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -71,21 +71,44 @@ def open_temp(parent: Path, name: str) -> tuple[int, str]:
     raise FileExistsError(f"cannot create a temporary file in {parent}")
 
 
-def replace_atomically(target: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``target`` through a temporary file in its
+def replace_atomically(target: Path, data: bytes | Iterable[bytes], mode: int) -> None:
+    """Write ``data`` (bytes, or chunks of them: a large file need not be
+    held whole in memory) to ``target`` through a temporary file in its
     directory (:func:`open_temp`), then ``os.replace``: readers see the old
     file or the new one, never a part. The temporary file is removed on any
     failure."""
     fd, tmp = open_temp(target.parent, target.name)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                for chunk in data:
+                    f.write(chunk)
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def utf8_chunks(parts: Iterable[str], size: int = 1 << 18) -> Iterator[bytes]:
+    """``parts`` joined and UTF-8 encoded, as chunks of about ``size``
+    characters (for :func:`replace_atomically`: a file of many thousands of
+    lines is written without one string and one buffer of its whole size,
+    which a big process gets as fresh pages from the kernel each time)."""
+    batch: list[str] = []
+    n = 0
+    for part in parts:
+        batch.append(part)
+        n += len(part)
+        if n >= size:
+            yield "".join(batch).encode("utf-8")
+            batch.clear()
+            n = 0
+    if batch:
+        yield "".join(batch).encode("utf-8")
 
 
 def sha256_bytes(data: bytes) -> str:
