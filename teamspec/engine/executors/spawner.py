@@ -45,6 +45,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from teamspec.engine.executors.spool import LogSpools
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -55,9 +57,6 @@ _POSIX_SPAWN_SETSID = 0x80
 #: room for posix_spawn_file_actions_t / posix_spawnattr_t (glibc: 80 and
 #: 336 bytes): over-allocated so a different C library layout stays in bounds
 _OPAQUE_BYTES = 1024
-#: a command running longer than this has its output under its log's name
-#: (:meth:`Spawner.run_spooled`)
-PROMOTE_S = 0.5
 _LIBC: Any = None
 _LIBC_OK: bool | None = None
 
@@ -150,13 +149,8 @@ class Spawner:
         self._environ = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
         self._envp: dict[tuple[str, ...], tuple[list[bytes], Any]] = {}
         self._running: dict[int, int] = {}  # pidfd -> pid
-        #: log directory -> spools free for the next command (run_spooled)
-        self._spools: dict[str, list[_Spool]] = {}
-        #: spools of running commands, not yet renamed to their logs
-        self._active: set[_Spool] = set()
-        self._promoter: asyncio.TimerHandle | None = None
-        #: log directory -> names in it (listed on first use)
-        self._logs: dict[str, set[str]] = {}
+        #: the spool files of run_spooled
+        self.spools = LogSpools(loop)
         self._cwd: dict[str, bytes] = {}
         self.closed = False
 
@@ -249,138 +243,28 @@ class Spawner:
     async def run_spooled(self, argv: list[str], cwd: Path | str, overrides: dict[str, str],
                           log: str, header: str, kill_grace_s: float,
                           program: str | None = None) -> tuple[int, bool]:
-        """Like :meth:`run` (a first attempt: ``log`` is replaced), but the
-        log is kept only when it says something: the command wrote output,
-        failed, or ran longer than ``PROMOTE_S``. Returns the exit code and
-        whether ``log`` exists afterwards.
-
-        The output goes to a spool file of the log's directory
-        (``.spool.XXXXXXXX.tmp``, the header first). A command still running
-        after ``PROMOTE_S`` gets its spool renamed to ``log`` at once (the
-        output is then followed under its own name, ``tail -f`` works); at
-        the exit, a spool with output (or of a failed command) is renamed to
-        ``log``, and a spool holding only the header is emptied and reused
-        by the next command: a silent successful command costs no file and
-        no directory entry, which is most of what a build of many quick
-        commands spends in the kernel otherwise. An earlier build's ``log``
-        is removed when this run leaves none."""
-        spool = self._take_spool(os.path.dirname(log))
+        """Like :meth:`run` (a first attempt: ``log`` is replaced), with the
+        output through a spool file (:mod:`teamspec.engine.executors.spool`):
+        the log is kept only when it says something (output, a failure, a run
+        longer than ``PROMOTE_S``). Returns the exit code and whether ``log``
+        exists afterwards."""
+        spools = self.spools
         try:
-            if header:
-                os.write(spool.fd, header.encode("utf-8"))
+            spool = spools.open(log, header)
         except OSError as exc:
-            self._drop_spool(spool)
             raise SpawnError("log", exc.strerror or str(exc)) from None
         try:
             pid = self._spawn_fd(program or argv[0], argv, str(cwd), overrides, spool.fd)
         except BaseException:
-            self._keep(spool, log)  # a command that did not start has a log
+            spools.keep(spool)  # a command that did not start has a log
             raise
-        spool.log = log
-        spool.started = self.loop.time()
-        self._active.add(spool)
-        if self._promoter is None:
-            self._promoter = self.loop.call_later(PROMOTE_S, self._promote_due)
+        spools.watch(spool)
         try:
             code = await self._wait(pid, kill_grace_s)
         except BaseException:
-            self._active.discard(spool)
-            self._keep(spool, log)
+            spools.keep(spool)
             raise
-        self._active.discard(spool)
-        size = os.fstat(spool.fd).st_size
-        if code == 0 and not spool.promoted and size <= len(header.encode()):
-            self._recycle(spool, size)
-            known = self._known_logs(os.path.dirname(log))
-            name = os.path.basename(log)
-            if name in known:  # an earlier build's log of this contract
-                known.discard(name)
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(log)
-            return code, False
-        self._keep(spool, log)
-        return code, True
-
-    # -- spools ------------------------------------------------------------------
-    def _take_spool(self, log_dir: str) -> _Spool:
-        free = self._spools.setdefault(log_dir, [])
-        if free:
-            return free.pop()
-        from teamspec.engine.workspace import open_temp
-
-        try:
-            try:
-                fd, path = open_temp(Path(log_dir), "spool")
-            except FileNotFoundError:
-                os.makedirs(log_dir, exist_ok=True)
-                fd, path = open_temp(Path(log_dir), "spool")
-        except OSError as exc:
-            raise SpawnError("log", exc.strerror or str(exc)) from None
-        os.set_inheritable(fd, False)
-        os.fchmod(fd, 0o644)
-        return _Spool(fd, path, log_dir)
-
-    def _recycle(self, spool: _Spool, size: int) -> None:
-        """A spool goes back to the pool, emptied (``size``: its size now).
-        The command wrote through duplicates of its descriptor, which share
-        the file offset: the offset goes back to 0 with the size."""
-        try:
-            if size:
-                os.ftruncate(spool.fd, 0)
-                os.lseek(spool.fd, 0, os.SEEK_SET)
-        except OSError:
-            self._drop_spool(spool)
-            return
-        self._spools.setdefault(spool.dir, []).append(spool)
-
-    def _drop_spool(self, spool: _Spool) -> None:
-        os.close(spool.fd)
-        if not spool.promoted:
-            with contextlib.suppress(OSError):
-                os.unlink(spool.path)
-
-    def _promote_due(self) -> None:
-        """The spools of commands running for ``PROMOTE_S`` or more become
-        their logs (one timer for all the running commands, not one each)."""
-        self._promoter = None
-        due = self.loop.time() - PROMOTE_S
-        for spool in list(self._active):
-            if spool.started <= due:
-                self._active.discard(spool)
-                self._promote(spool, spool.log)
-        if self._active and not self.closed:
-            first = min(sp.started for sp in self._active)
-            self._promoter = self.loop.call_at(first + PROMOTE_S, self._promote_due)
-
-    def _promote(self, spool: _Spool, log: str) -> None:
-        """The spool becomes ``log`` (the command keeps writing to it)."""
-        if spool.promoted:
-            return
-        try:
-            os.replace(spool.path, log)
-        except OSError:
-            return  # kept under the spool's name until the exit
-        spool.promoted = True
-        self._known_logs(spool.dir).add(os.path.basename(log))
-
-    def _keep(self, spool: _Spool, log: str) -> None:
-        self._promote(spool, log)
-        if spool.promoted:
-            os.close(spool.fd)
-        else:  # the rename failed: the output stays in the spool file
-            with contextlib.suppress(OSError):
-                os.close(spool.fd)
-
-    def _known_logs(self, log_dir: str) -> set[str]:
-        """Names in ``log_dir`` (listed once per build, then kept up to date)."""
-        known = self._logs.get(log_dir)
-        if known is None:
-            try:
-                known = set(os.listdir(log_dir))
-            except OSError:
-                known = set()
-            self._logs[log_dir] = known
-        return known
+        return code, spools.settle(spool, code == 0)
 
     async def _wait(self, pid: int, kill_grace_s: float) -> int:
         """The exit code of ``pid`` (see :meth:`run`)."""
@@ -438,13 +322,7 @@ class Spawner:
             _killpg(pid, signal.SIGKILL)
             _reap(pid)
         self._running.clear()
-        if self._promoter is not None:
-            self._promoter.cancel()
-            self._promoter = None
-        for spools in self._spools.values():
-            for spool in spools:
-                self._drop_spool(spool)
-        self._spools.clear()
+        self.spools.close()
         self.libc.posix_spawnattr_destroy(self._attr)
 
 
@@ -458,22 +336,6 @@ def _reap(pid: int) -> int | SpawnError:
     except ChildProcessError:
         return SpawnError("lost", "its exit status was collected by another child watcher")
     return os.waitstatus_to_exitcode(status)
-
-
-class _Spool:
-    """A file of the log directory a command writes its output to."""
-
-    __slots__ = ("dir", "fd", "log", "path", "promoted", "started")
-
-    def __init__(self, fd: int, path: str, log_dir: str) -> None:
-        self.fd = fd
-        self.path = path
-        self.dir = log_dir
-        #: the log of the command writing to it, and when that started
-        self.log = ""
-        self.started = 0.0
-        #: renamed to the command's log (no longer a spool)
-        self.promoted = False
 
 
 class _Exit:
