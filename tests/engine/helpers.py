@@ -94,3 +94,21 @@ def register_echo(time_scale: float = 0.0) -> None:
     from teamspec.engine.executors.registry import register_executor
 
     register_executor("echo", lambda config: EchoExecutor(time_scale))  # type: ignore[arg-type,return-value]
+
+
+def wait_until_gone(pid: int, what: str, timeout_s: float = 5.0) -> None:
+    """Fail the test with ``what`` unless process ``pid`` is gone within
+    ``timeout_s`` (a command's background child must die with it)."""
+    import os
+    import time
+
+    import pytest
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    pytest.fail(what)

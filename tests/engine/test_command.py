@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import pytest
 
 from teamspec.engine.executors.command import command_argv, placeholder_values
 from teamspec.engine.runner import build
-from tests.engine.helpers import contract, make_plan
+from tests.engine.helpers import contract, make_plan, wait_until_gone
 
 EVIL = "x; touch pwned"
 
@@ -87,16 +86,8 @@ def test_timeout_kills_process_group(tmp_path: Path) -> None:
     r = build(plan, out=tmp_path / "out")
     assert time.monotonic() - t < 10
     assert (r.results["slow"].status, r.results["slow"].reason) == ("failed", "timed out after 0.5 s")
-    pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the background child of the timed-out command is still alive")
+    wait_until_gone(int(pidfile.read_text()),
+                    "the background child of the timed-out command is still alive")
 
 
 def test_command_files_are_its_manifest(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from teamspec.engine.executors import spawner as sp
 from teamspec.engine.executors.spawner import Spawner, SpawnError
+from tests.engine.helpers import wait_until_gone
 
 pytestmark = pytest.mark.skipif(not sp.available(), reason="Linux pidfd + posix_spawn only")
 
@@ -66,16 +67,7 @@ def test_background_children_die_with_the_command(tmp_path: Path) -> None:
                            tmp_path / "log", "", False, 2.0, SH)
 
     assert _run(go) == 0
-    pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.02)
-    else:
-        pytest.fail("the command's background child outlived it")
+    wait_until_gone(int(pidfile.read_text()), "the command's background child outlived it")
 
 
 def test_cancel_terminates_then_kills(tmp_path: Path) -> None:

@@ -16,8 +16,10 @@ interpreter's size), called through :mod:`ctypes` because
   with no signal blocked and ``SIGPIPE``/``SIGXFSZ`` at their default
   actions (Python ignores them; :mod:`subprocess` restores them too);
 * standard input is ``/dev/null``; standard output and error are the log file
-  (opened by the build, header written first, ``dup2``'ed onto 1 and 2 by the
-  spawn's file actions: no pipes to drain);
+  (or, for :meth:`Spawner.run_spooled`, a spool file that becomes the log
+  when it says something: :mod:`teamspec.engine.executors.spool`), opened by
+  the build, header written first, ``dup2``'ed onto 1 and 2 by the spawn's
+  file actions: no pipes to drain;
 * the exit is watched with ``os.pidfd_open`` + ``loop.add_reader``: no
   thread and no ``SIGCHLD`` handler. When the pidfd is readable the
   command's process group gets ``SIGKILL`` (so no background child outlives
