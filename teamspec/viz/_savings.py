@@ -39,21 +39,28 @@ def _plan_panel(plan: Plan) -> _Panel:
     return _Panel(f"plan: predicted savings {plan.predicted_savings:.0%}", tuple(rows), "h")
 
 
+def _rows(section: Mapping[str, Any],
+          wanted: Sequence[tuple[str, str, str]]) -> list[tuple[str, float, str]]:
+    """(label, value, colour) for each (label, key, colour) whose key holds a number."""
+    rows: list[tuple[str, float, str]] = []
+    for label, key, color in wanted:
+        value = _number(section.get(key))
+        if value is not None:
+            rows.append((label, value, color))
+    return rows
+
+
 def _predicted_panel(report: Mapping[str, Any]) -> _Panel | None:
     """The plan's prediction as the report recorded it (``predicted``)."""
     predicted = report.get("predicted")
     if not isinstance(predicted, Mapping):
         return None
-    rows: list[tuple[str, float, str]] = []
-    for label, key, color in (
+    rows = _rows(predicted, (
         ("sequential (1 worker)", "sequential_hours", "#9e9e9e"),
         (f"predicted ({predicted.get('workers', '?')} workers)", "makespan_hours", "#1f77b4"),
         ("level by level (barrier)", "barrier_makespan_hours", "#aec7e8"),
         ("lower bound", "lower_bound_hours", "#2ca02c"),
-    ):
-        value = _number(predicted.get(key))
-        if value is not None:
-            rows.append((label, value, color))
+    ))
     if not rows:
         return None
     savings = _number(predicted.get("savings"))
@@ -64,16 +71,12 @@ def _predicted_panel(report: Mapping[str, Any]) -> _Panel | None:
 def _report_panel(report: Mapping[str, Any]) -> _Panel:
     timing = report.get("timing")
     t: Mapping[str, Any] = timing if isinstance(timing, Mapping) else {}
-    rows: list[tuple[str, float, str]] = []
-    for label, key, color in (
+    rows = _rows(t, (
         ("sequential (sum of durations)", "sequential_s", "#9e9e9e"),
         (f"measured ({report.get('workers', '?')} workers)", "wall_s", "#ff7f0e"),
         ("measured critical path", "critical_path_s", "#d62728"),
         ("lower bound", "lower_bound_s", "#2ca02c"),
-    ):
-        value = _number(t.get(key))
-        if value is not None:
-            rows.append((label, value, color))
+    ))
     savings = _number(t.get("savings"))
     eff = _number(t.get("efficiency"))
     title = "build: measured savings " + (f"{savings:.0%}" if savings is not None else "n/a")
