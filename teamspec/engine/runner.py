@@ -3,8 +3,9 @@
 Stages::
 
     select   → per contract: up to date, run (and why), or refuse (hand edit)
+               (teamspec.engine.decide)
     prepare  → interfaces and mocks of every contract (before any persona),
-               quality-gate findings
+               quality-gate findings (teamspec.engine.prepare)
     execute  → the shared list scheduler (teamspec.schedule.ListScheduler):
                ready contracts by priority, at most `workers` at once, a
                contract starts the moment its depends_on are done (uses never
@@ -35,11 +36,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from teamspec.engine.decide import Decider, Decision, dry_run_items, select_ids
 from teamspec.engine.events import BuildEvent, EventCallback
 from teamspec.engine.executors.base import (
     ExecOutcome,
@@ -49,7 +50,7 @@ from teamspec.engine.executors.base import (
     Usage,
     make_job,
 )
-from teamspec.engine.fingerprint import COMPONENTS, Fingerprinter, changed_inputs, outputs_hash
+from teamspec.engine.fingerprint import Fingerprinter, outputs_hash
 from teamspec.engine.results import (
     BuildResult,
     ContractResult,
@@ -62,9 +63,8 @@ from teamspec.engine.scores import quality_score
 from teamspec.engine.state import (
     Record,
     StateStore,
-    check_outputs,
     dumps_state,
-    edited_reason,
+    record_outputs,
     sweep_temp_files,
 )
 from teamspec.engine.workspace import ContractWorkspace, OutputTree
@@ -195,13 +195,6 @@ def resolve_plan(spec: Spec | str | Path | Plan, workers: int | None) -> Plan:
 # ------------------------------------------------------------------ engine
 
 
-@dataclass
-class _Decision:
-    action: Literal["run", "skip", "refuse", "defer"]
-    reason: str
-    refine: bool = False  # a "run" decided before upstream outputs were known
-
-
 class Engine:
     """One build of one plan (see the module docstring)."""
 
@@ -255,7 +248,8 @@ class Engine:
         self.cancel_event: Any = None  # an asyncio.Event, made in run()
         self.started_at = ""
         self.selection: list[str] = []
-        self.decisions: dict[str, _Decision] = {}
+        self.decisions: dict[str, Decision] = {}
+        self.decide: Decider | None = None  # made by select(), from the loaded state
         self.will_run: set[str] = set()
         self.t_end: float | None = None
         self._tasks: dict[asyncio.Task[ContractResult], str] = {}
@@ -284,28 +278,6 @@ class Engine:
                 self.warnings.append(f"progress view failed: {exc}")
                 self.emit = None
 
-    def _selection(self) -> list[str]:
-        if not self.only:
-            return list(self.order)
-        wanted: set[str] = set()
-        for cid in self.only:
-            if cid not in self.contracts:
-                import difflib
-
-                close = difflib.get_close_matches(cid, self.order, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise UsageError(
-                    f"--only {cid}: no such contract{hint}; contracts: {', '.join(self.order)}"
-                )
-            stack = [cid]
-            while stack:
-                x = stack.pop()
-                if x in wanted:
-                    continue
-                wanted.add(x)
-                stack.extend(self.contracts[x].depends_on)
-        return [c for c in self.order if c in wanted]
-
     def _executor_name(self, c: Contract) -> str:
         return c.executor or self.executor_override or self.plan.spec.executor or "offline"
 
@@ -324,11 +296,6 @@ class Engine:
                 self.no_logs.add(name)
         return exe
 
-    def _fingerprint(self, c: Contract, upstream: Mapping[str, str]) -> Any:
-        exe = self.executors[self.exec_names[c.id]]
-        return self.fp.fingerprint(c, exe.name, exe.reads, self.plan.spec.model, upstream,
-                                   exe.fingerprint_extra(c))
-
     def _upstream(self, c: Contract) -> dict[str, str] | None:
         up: dict[str, str] = {}
         for d in c.depends_on:
@@ -338,46 +305,6 @@ class Engine:
             up[d] = h
         return up
 
-    # -- select ------------------------------------------------------------
-    def _decide_static(self, cid: str) -> _Decision:
-        """Everything that does not depend on upstream outputs."""
-        rec = self.store.state.records.get(cid)
-        if self.force:
-            return _Decision("run", "forced")
-        if rec is None:
-            return _Decision("run", "new")
-        if cid in self.store.state.unfinished:
-            return _Decision("run", "unfinished in the last build")
-        missing, edited = check_outputs(self.tree.root, _outputs(rec))
-        if edited:
-            return _Decision("refuse", edited_reason(edited))
-        if rec.get("status") != "succeeded":
-            return _Decision("run", f"last build: {rec.get('status', 'unknown')}")
-        if missing:
-            return _Decision("run", f"output missing: {', '.join(sorted(missing)[:3])}")
-        return _Decision("defer", "")
-
-    def _decide_fingerprint(self, cid: str, upstream: Mapping[str, str]) -> _Decision:
-        rec = self.store.state.records[cid]
-        fp = self._fingerprint(self.contracts[cid], upstream)
-        if fp.matches(rec):
-            return _Decision("skip", "up to date")
-        changed = changed_inputs(rec.get("inputs", {}), rec.get("upstream", {}), fp)
-        return _Decision("run", "inputs changed: " + (", ".join(changed) or "fingerprint"))
-
-    def _decide_static_inputs(self, cid: str) -> _Decision:
-        """Upstream outputs unknown yet: decide from the other inputs if they changed."""
-        rec = self.store.state.records[cid]
-        c = self.contracts[cid]
-        exe = self.executors[self.exec_names[cid]]
-        inputs = self.fp.static_inputs(c, exe.name, exe.reads, self.plan.spec.model,
-                                       exe.fingerprint_extra(c))
-        old = rec.get("inputs", {})
-        changed = [k for k in COMPONENTS if old.get(k, "") != inputs.get(k, "")]
-        if changed:
-            return _Decision("run", "inputs changed: " + ", ".join(changed), refine=True)
-        return _Decision("defer", "")
-
     # -- run ---------------------------------------------------------------
     def select(self) -> BuildResult | None:
         """Load the state and decide per contract; the result of a dry run."""
@@ -386,21 +313,20 @@ class Engine:
         self.started_at = _iso(self.wall0)
         state = self.store.load()
         self.warnings.extend(state.warnings)
-        selection = self._selection()
+        selection = select_ids(self.order, self.contracts, self.only)
         for cid in selection:
             name = self._executor_name(self.contracts[cid])
             self.exec_names[cid] = name
             self._executor(name)
         for cid, rec in state.records.items():
-            for path in _outputs(rec):
+            for path in record_outputs(rec):
                 self.owners[path] = cid
-        decisions: dict[str, _Decision] = {}
+        self.decide = Decider(state, self.tree.root, self.fp, self.contracts, self.executors,
+                              self.exec_names, self.plan.spec.model, self.force)
+        decisions: dict[str, Decision] = {}
         will_run: set[str] = set()
         for cid in selection:
-            d = self._decide_static(cid)
-            if d.action == "defer":
-                up = self._upstream(self.contracts[cid])
-                d = self._decide_fingerprint(cid, up) if up is not None else self._decide_static_inputs(cid)
+            d = self.decide.first(cid, self._upstream(self.contracts[cid]))
             decisions[cid] = d
             if d.action == "skip":
                 self.out_hash[cid] = str(self.store.state.records[cid].get("output_hash", ""))
@@ -408,7 +334,9 @@ class Engine:
                 will_run.add(cid)
         self.selection, self.decisions, self.will_run = selection, decisions, will_run
         if self.dry_run:
-            return self._dry_run_result(selection, decisions)
+            items = dry_run_items(selection, decisions, self.contracts)
+            return BuildResult(self.tree.root, {"dry_run": [i.to_dict() for i in items]},
+                               dry_run=True, would_run=items, warnings=tuple(self.warnings))
         return None
 
     def _lock(self) -> None:
@@ -450,7 +378,7 @@ class Engine:
         finally:
             self.store.release()
 
-    async def _run_locked(self, selection: list[str], decisions: dict[str, _Decision],
+    async def _run_locked(self, selection: list[str], decisions: dict[str, Decision],
                           will_run: set[str]) -> BuildResult:
         import asyncio
 
@@ -479,37 +407,8 @@ class Engine:
             self.store.close()
         return self._finish(selection)
 
-    def _dry_run_result(self, selection: list[str], decisions: dict[str, _Decision]) -> BuildResult:
-        items: list[DryRunItem] = []
-        runs: set[str] = set()
-        bad: dict[str, str] = {}
-        for cid in selection:
-            d = decisions[cid]
-            deps = self.contracts[cid].depends_on
-            stuck = next((u for u in deps if u in bad), None)
-            if stuck is not None:
-                root = bad[stuck]
-                items.append(DryRunItem(cid, "blocked", f"depends on {root}, which would be refused"))
-                bad[cid] = root
-            elif d.action == "defer":
-                ups = [u for u in deps if u in runs]
-                items.append(DryRunItem(cid, "maybe", "upstream will run: " + ", ".join(ups)
-                                        + " (skipped if their outputs do not change)"))
-                runs.add(cid)
-            elif d.action == "skip":
-                items.append(DryRunItem(cid, "skip", d.reason))
-            else:
-                items.append(DryRunItem(cid, d.action, d.reason))
-                if d.action == "refuse":
-                    bad[cid] = cid
-                else:
-                    runs.add(cid)
-        report = {"dry_run": [i.to_dict() for i in items]}
-        return BuildResult(self.tree.root, report, dry_run=True, would_run=tuple(items),
-                           warnings=tuple(self.warnings))
-
     # -- prepare -----------------------------------------------------------
-    def _prepare(self, selection: list[str], decisions: Mapping[str, _Decision]) -> None:
+    def _prepare(self, selection: list[str], decisions: Mapping[str, Decision]) -> None:
         """Interfaces, mocks and quality-gate findings (:mod:`teamspec.engine.prepare`)."""
         from teamspec.engine.prepare import prepare_contracts
 
@@ -518,7 +417,7 @@ class Engine:
                                       force=self.force, warnings=self.warnings)
 
     # -- execute -----------------------------------------------------------
-    async def _execute(self, selection: list[str], decisions: dict[str, _Decision],
+    async def _execute(self, selection: list[str], decisions: dict[str, Decision],
                        done: set[str]) -> None:
         import asyncio
 
@@ -574,7 +473,7 @@ class Engine:
             res = task.result()
         self._record(sched, res)
 
-    def _dispatch(self, sched: Any, decisions: dict[str, _Decision],
+    def _dispatch(self, sched: Any, decisions: dict[str, Decision],
                   tasks: dict[asyncio.Task[ContractResult], str],
                   queue: asyncio.Queue[asyncio.Task[ContractResult]]) -> bool:
         """Start every ready contract (the list scheduler decides which).
@@ -596,7 +495,8 @@ class Engine:
                 d = decisions[cid]
                 if d.action == "defer" or d.refine:
                     up = self._upstream(self.contracts[cid])
-                    d = self._decide_fingerprint(cid, up or {})
+                    assert self.decide is not None  # select() ran: there are decisions
+                    d = self.decide.by_fingerprint(cid, up or {})
                     decisions[cid] = d
                 if d.action == "skip":
                     self.out_hash[cid] = str(self.store.state.records[cid].get("output_hash", ""))
@@ -929,7 +829,7 @@ class Engine:
         findings = tuple(Finding(**f) for f in r.get("findings", ()) if isinstance(f, dict))
         return _new_result(
             **self._base(cid), status="up_to_date", reason="up to date",
-            files=tuple(sorted(_outputs(rec))), fulfillment=r.get("fulfillment"),
+            files=tuple(sorted(record_outputs(rec))), fulfillment=r.get("fulfillment"),
             checks=r.get("checks"), quality=_opt_float(r.get("quality")), findings=findings,
             deliverables=tuple(r.get("deliverables", ())),
         )
@@ -1056,10 +956,6 @@ def _duration(seconds: float) -> str:
         return f"{seconds:g} s"
     return f"{seconds / 60:g} min"
 
-
-def _outputs(rec: Record) -> dict[str, list[Any]]:
-    out = rec.get("outputs", {})
-    return out if isinstance(out, dict) else {}
 
 
 

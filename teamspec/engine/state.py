@@ -86,6 +86,12 @@ class LoadedState:
     warnings: list[str] = field(default_factory=list)
 
 
+def record_outputs(rec: Record) -> dict[str, list[Any]]:
+    """The ``outputs`` of a state record (path -> [sha256, size, mtime_ns])."""
+    out = rec.get("outputs", {})
+    return out if isinstance(out, dict) else {}
+
+
 def atomic_write(path: Path, data: bytes | Iterable[bytes]) -> None:
     """Write ``data`` (bytes or chunks) to ``path`` (mode 0644) through a
     temporary file and ``os.replace``, creating its directory."""
