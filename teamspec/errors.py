@@ -19,9 +19,11 @@ Severity = Literal["error", "warning"]
 class Diagnostic:
     """One problem, located in a file.
 
-    ``line`` and ``col`` are 1-based; 0 means "the whole file". ``path`` is the
-    location inside the document (``contracts[2].depends_on[0]``), empty for the
-    document itself.
+    ``line`` and ``col`` are 1-based; 0 means "the whole file" (a file that
+    cannot be read, a document built in memory): it is shown as ``FILE:``
+    alone, as mypy does, not as a line 0 that editors cannot jump to.
+    ``path`` is the location inside the document (``contracts[2].depends_on[0]``),
+    empty for the document itself.
     """
 
     file: str
@@ -32,8 +34,9 @@ class Diagnostic:
     path: str = ""
 
     def format(self) -> str:
-        """Render as ``FILE:LINE:COL: severity: [path: ]message``."""
-        where = f"{self.file}:{self.line}:{self.col}"
+        """Render as ``FILE:LINE:COL: severity: [path: ]message`` (``FILE:
+        severity: ...`` for the whole file)."""
+        where = f"{self.file}:{self.line}:{self.col}" if self.line > 0 else self.file
         text = f"{self.path}: {self.message}" if self.path else self.message
         return f"{where}: {self.severity}: {text}"
 

@@ -296,7 +296,7 @@ def test_unknown_reference_of_a_designed_contract_points_at_the_file() -> None:
     with pytest.raises(PlanError) as info:
         plan_of(c("api", 1), c("ui", 1, ["apis"]))
     assert info.value.lines() == [
-        "specs/shop.yaml:0:0: error: contract `ui` depends on `apis`, which is not a contract; "
+        "specs/shop.yaml: error: contract `ui` depends on `apis`, which is not a contract; "
         "did you mean `api`?"]
 
 
@@ -324,7 +324,7 @@ def test_duplicate_ids() -> None:
     with pytest.raises(PlanError) as info:
         plan_of(c("api", 1), c("ui", 1), c("api", 2))
     assert info.value.lines() == [
-        "specs/shop.yaml:0:0: error: duplicate contract id `api`: contracts 0 and 2 of the "
+        "specs/shop.yaml: error: duplicate contract id `api`: contracts 0 and 2 of the "
         "design share it; give each contract its own id"]
 
 

@@ -345,7 +345,7 @@ def test_yaml_syntax_error_stops_before_the_schema(write: Write) -> None:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (None, "specs/x.yaml:0:0: error: cannot read the spec: no such file (`teamspec init NAME` writes a starter spec)"),
+        (None, "specs/x.yaml: error: cannot read the spec: no such file (`teamspec init NAME` writes a starter spec)"),
         (b"", "specs/x.yaml:1:1: error: the document is empty"),
         (b"# nothing but a comment\n", "specs/x.yaml:1:1: error: the document is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
@@ -372,7 +372,7 @@ def test_files_that_cannot_be_read(write: Write, content: bytes | None, expected
 
 def test_a_directory(write: Write) -> None:
     Path("specs/dir.yaml").mkdir()
-    assert lines("specs/dir.yaml") == ["specs/dir.yaml:0:0: error: cannot read the spec: it is a directory, not a file"]
+    assert lines("specs/dir.yaml") == ["specs/dir.yaml: error: cannot read the spec: it is a directory, not a file"]
 
 
 def test_unreadable_file(write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -382,7 +382,7 @@ def test_unreadable_file(write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(Path, "read_bytes", deny)
-    assert lines(path) == ["specs/x.yaml:0:0: error: cannot read the spec: permission denied"]
+    assert lines(path) == ["specs/x.yaml: error: cannot read the spec: permission denied"]
 
 
 def test_ten_megabytes(write: Write) -> None:

@@ -132,22 +132,22 @@ export type AnyMessage = TaskCreated | TaskStatusChanged | TaskDeleted;
 def test_document_of_the_wrong_shape() -> None:
     doc = {"channel": 3, "topic": "x", "$defs": [], "messages": {"bad name!": 1, "ok": {}}}
     assert error_lines(doc) == [
-        "<task_events interface>:0:0: error: topic: unknown key 'topic'; expected one of "
+        "<task_events interface>: error: topic: unknown key 'topic'; expected one of "
         "channel, description, $defs, messages",
-        "<task_events interface>:0:0: error: channel: expected a string, found int",
-        "<task_events interface>:0:0: error: $defs: expected a mapping of schema name to JSON "
+        "<task_events interface>: error: channel: expected a string, found int",
+        "<task_events interface>: error: $defs: expected a mapping of schema name to JSON "
         "Schema",
-        "<task_events interface>:0:0: error: messages.bad name!: message name 'bad name!' is "
+        "<task_events interface>: error: messages.bad name!: message name 'bad name!' is "
         "not allowed: use letters, digits, '.', '_' and '-', starting with a letter or digit",
-        "<task_events interface>:0:0: error: messages.bad name!: expected a JSON Schema (a "
+        "<task_events interface>: error: messages.bad name!: expected a JSON Schema (a "
         "mapping or a boolean), found int",
     ]
     assert error_lines({"messages": {}}) == [
-        "<task_events interface>:0:0: error: messages: expected a non-empty mapping of message "
+        "<task_events interface>: error: messages: expected a non-empty mapping of message "
         "name to JSON Schema, found an empty mapping"
     ]
     assert error_lines({"channel": "x"}) == [
-        "<task_events interface>:0:0: error: messages: expected a non-empty mapping of message "
+        "<task_events interface>: error: messages: expected a non-empty mapping of message "
         "name to JSON Schema, found nothing"
     ]
 
@@ -158,10 +158,10 @@ def test_references_that_cannot_stand_alone() -> None:
                                                "y": {"$ref": "#/$defs/Missing"}}},
     }}
     assert error_lines(doc) == [
-        "<task_events interface>:0:0: error: messages.a.properties.x.$ref: $ref "
+        "<task_events interface>: error: messages.a.properties.x.$ref: $ref "
         "'#/definitions/X' is not supported in an event message: refer to a shared schema as "
         "'#/$defs/<Name>'",
-        "<task_events interface>:0:0: error: messages.a: $ref '#/$defs/Missing' names no shared "
+        "<task_events interface>: error: messages.a: $ref '#/$defs/Missing' names no shared "
         "or message schema; define 'Missing' under $defs",
     ]
 
@@ -170,7 +170,7 @@ def test_conflicting_message_defs() -> None:
     doc = copy.deepcopy(DOC)
     doc["messages"]["task.created"]["$defs"] = {"TaskId": {"type": "integer"}}
     assert error_lines(doc) == [
-        "<task_events interface>:0:0: error: messages.task.created.$defs.TaskId: $defs entry "
+        "<task_events interface>: error: messages.task.created.$defs.TaskId: $defs entry "
         "'TaskId' differs from the one in $defs; rename one of them (message $defs share one "
         "namespace)"
     ]
@@ -181,7 +181,7 @@ def test_unsatisfiable_message_names_it(tmp_path: Path) -> None:
     with pytest.raises(InterfaceError) as info:
         event_files(contract({"messages": {"ping": {"allOf": [False]}}}, source))
     assert info.value.lines() == [
-        f"{source}:0:0: error: messages.ping: no valid sample event for message 'ping': the "
+        f"{source}: error: messages.ping: no valid sample event for message 'ping': the "
         "generated example null fails at (root): False schema does not allow None; loosen or "
         "fix the schema of this type"
     ]
@@ -200,7 +200,7 @@ def test_invalid_message_schema(tmp_path: Path) -> None:
         event_files(contract({"messages": {"ping": {"type": "object", "required": "id"}}},
                              source))
     assert info.value.lines() == [
-        f"{source}:0:0: error: messages.ping.required: not a valid JSON Schema: 'id' is not of "
+        f"{source}: error: messages.ping.required: not a valid JSON Schema: 'id' is not of "
         "type 'array'"
     ]
 
@@ -211,6 +211,6 @@ def test_wrong_interface_kind() -> None:
     with pytest.raises(InterfaceError) as info:
         event_files(wrong)
     assert info.value.lines() == [
-        "<task_events interface>:0:0: error: contracts.task_events.interface: expected an "
+        "<task_events interface>: error: contracts.task_events.interface: expected an "
         "event_schemas interface (a mapping with `messages:`), found a json_schema interface"
     ]

@@ -141,7 +141,7 @@ def test_non_graphql_interface_is_rejected() -> None:
     with pytest.raises(InterfaceError) as info:
         graphql_files(contract)
     assert info.value.lines() == [
-        "<c interface>:0:0: error: contracts.c.interface: expected a GraphQL SDL interface "
+        "<c interface>: error: contracts.c.interface: expected a GraphQL SDL interface "
         "(type: graphql), found a json_schema interface; point `interface:` at a .graphql file"
     ]
 

@@ -372,7 +372,7 @@ def test_unsatisfiable_type_is_an_error_naming_it() -> None:
     with pytest.raises(InterfaceError) as info:
         interface_files(schema_contract(schema))
     assert info.value.lines() == [
-        "<orders interface>:0:0: error: $defs.Impossible: no valid JSON stub for type "
+        "<orders interface>: error: $defs.Impossible: no valid JSON stub for type "
         "Impossible (#/$defs/Impossible): the generated example null fails at (root): False "
         "schema does not allow None; loosen or fix the schema of this type"
     ]
@@ -386,7 +386,7 @@ def test_dangling_ref_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InterfaceError) as info:
         interface_files(contract)
     assert info.value.lines() == [
-        f"{source}:0:0: error: $ref: cannot resolve $ref '#/$defs/Nope': /$defs/Nope does not "
+        f"{source}: error: $ref: cannot resolve $ref '#/$defs/Nope': /$defs/Nope does not "
         "exist in the document; put the referenced schema under $defs and refer to it as "
         "'#/$defs/<Name>'"
     ]
@@ -396,7 +396,7 @@ def test_invalid_schema_is_an_error() -> None:
     with pytest.raises(InterfaceError) as info:
         interface_files(schema_contract({"type": "object", "properties": {"a": {"type": "strin"}}}))
     assert info.value.lines() == [
-        "<orders interface>:0:0: error: properties.a.type: not a valid JSON Schema: 'strin' is "
+        "<orders interface>: error: properties.a.type: not a valid JSON Schema: 'strin' is "
         "not valid under any of the given schemas"
     ]
 
@@ -407,7 +407,7 @@ def test_wrong_interface_kind_is_an_error() -> None:
     with pytest.raises(InterfaceError) as info:
         interface_files(contract)
     assert info.value.lines() == [
-        "<orders interface>:0:0: error: contracts.orders.interface: expected a JSON Schema "
+        "<orders interface>: error: contracts.orders.interface: expected a JSON Schema "
         "interface (a mapping), found a graphql interface; point `interface:` at a .json or "
         ".yaml JSON Schema"
     ]
