@@ -13,14 +13,23 @@ in the same run, median of ``--runs``:
   and with the plan cached (a rebuild after an edit elsewhere: the spec is
   not re-planned); bytecode caches are allowed (as in an installed package)
   even when ``PYTHONDONTWRITEBYTECODE`` is set here;
-* the engine alone (``build()`` of an already planned spec, in process).
+* the engine alone (``build()`` of an already planned spec, in process);
+* the floor: ``_floor_runner.py``, the least a Python program can do to run
+  the same DAG (``python -S``, ``posix_spawn`` + ``waitpid``, nothing logged,
+  recorded or reported), as a whole process;
+* teamspec's start-up: ``teamspec build SPEC --dry-run`` with the plan
+  cached (interpreter, imports, spec check, state, decisions: what happens
+  before the first command starts), as a whole process.
 
-Target: teamspec <= 1.5x make.
+Target: teamspec <= 1.5x make. The floor and the start-up show how much of
+the target is left for the per-command work the engine must do (a log per
+command, the state journal, output manifests, the report).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -70,6 +79,10 @@ def main() -> None:
     spec = work / "bench.yaml"
     spec.write_text(command_spec(dag, workers=args.workers))
     (work / "Makefile").write_text(makefile(dag))
+    (work / "dag.json").write_text(json.dumps({k: list(v) for k, v in dag.deps.items()}))
+    true = shutil.which("true") or "/bin/true"
+    floor_cmd = [sys.executable, "-S", str(ROOT / "benchmarks" / "_floor_runner.py"),
+                 str(work / "dag.json"), str(args.workers), true]
     env = dict(os.environ, PYTHONPATH=str(ROOT), TEAMSPEC_NO_CACHE="1")
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     cached_env = dict(env, TEAMSPEC_CACHE_DIR=str(work / "cache"))
@@ -78,13 +91,17 @@ def main() -> None:
     timed([sys.executable, "-m", "teamspec", "build", str(spec), "-o", str(work / "warm"),
            "-j", str(args.workers)], work, cached_env)
 
-    make_t, cli_t, cached_t, eng_t = [], [], [], []
+    make_t, cli_t, cached_t, eng_t, floor_t, start_t = [], [], [], [], [], []
     from teamspec.engine.runner import build
     from teamspec.planning import make_plan
 
     plan = make_plan(spec, workers=args.workers)
     for i in range(args.runs):
         make_t.append(timed(["make", f"-j{args.workers}", "-f", "Makefile"], work, label="make"))
+        floor_t.append(timed(floor_cmd, work, label="floor"))
+        start_t.append(timed([sys.executable, "-m", "teamspec", "build", str(spec), "-o",
+                              str(work / f"dry-{i}"), "-j", str(args.workers), "--dry-run"], work,
+                             cached_env))
         out = work / f"cli-{i}"
         cli_t.append(timed([sys.executable, "-m", "teamspec", "build", str(spec), "-o", str(out),
                             "-j", str(args.workers)], work, env, label="cli"))
@@ -98,12 +115,19 @@ def main() -> None:
         CPU.setdefault("engine", []).append(_cpu(resource.RUSAGE_SELF) - s0)
         CPU.setdefault("engine children", []).append(_cpu(resource.RUSAGE_CHILDREN) - c0)
         assert r.counts()["succeeded"] == args.n, r.counts()
-    m, c, k, e = (statistics.median(x) for x in (make_t, cli_t, cached_t, eng_t))
+    m, c, k, e, f, s0 = (statistics.median(x)
+                         for x in (make_t, cli_t, cached_t, eng_t, floor_t, start_t))
     print(f"{args.n} contracts running `true`, random layered DAG, -j {args.workers}, median of {args.runs}")
     print(f"  GNU make -j{args.workers}                    {m:7.3f} s   1.00x")
     print(f"  teamspec build (whole process)    {c:7.3f} s  {c / m:5.2f}x")
     print(f"    the same, plan cached           {k:7.3f} s  {k / m:5.2f}x")
     print(f"  engine only (build() of a plan)   {e:7.3f} s  {e / m:5.2f}x")
+    print(f"  floor: minimal Python runner      {f:7.3f} s  {f / m:5.2f}x  (no logs, state, report)")
+    print(f"  teamspec start-up (--dry-run)     {s0:7.3f} s  {s0 / m:5.2f}x  (plan cached; before "
+          "the first command)")
+    left = 1.5 * m - f - s0
+    print(f"  at 1.5x make, floor + start-up leave {left:.3f} s ({left / m:+.2f}x make, "
+          f"{1e6 * left / args.n:.0f} us per command) for the engine's per-command work")
     cpu = {k: statistics.median(v) for k, v in CPU.items()}
     cores = os.cpu_count() or 1
     print(f"  CPU seconds (user+sys): make and its commands {cpu['make']:.3f}; the engine's own "
