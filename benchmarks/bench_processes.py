@@ -132,7 +132,10 @@ def main() -> None:
     cores = os.cpu_count() or 1
     print(f"  CPU seconds (user+sys): make and its commands {cpu['make']:.3f}; the engine's own "
           f"{cpu['engine']:.3f} + its commands {cpu['engine children']:.3f}; whole teamspec "
-          f"process with its commands {cpu['cli']:.3f}")
+          f"process with its commands {cpu['cli']:.3f}; floor runner with its commands "
+          f"{cpu['floor']:.3f}")
+    print(f"  cores busy on average: make {cpu['make'] / m:.2f}, floor {cpu['floor'] / f:.2f} "
+          f"of {os.cpu_count() or 1}")
     budget = 1.5 * m * cores - cpu["engine children"]
     print(f"  at 1.5x make on {cores} cores the commands leave {budget:.3f} CPU-s for teamspec's "
           "own work, start-up and planning included, if nothing ever waits")
