@@ -38,9 +38,10 @@ class Decision:
 
 
 def select_ids(order: Sequence[str], contracts: Mapping[str, Contract],
-               only: Sequence[str]) -> list[str]:
+               only: Sequence[str], spec_file: str = "") -> list[str]:
     """The contracts a build takes: all of them, or each ``--only`` id and
-    everything it depends on (in plan order)."""
+    everything it depends on (in plan order). An unknown id is a
+    :class:`UsageError` naming ``spec_file``, the closest id and all of them."""
     if not only:
         return list(order)
     wanted: set[str] = set()
@@ -50,8 +51,9 @@ def select_ids(order: Sequence[str], contracts: Mapping[str, Contract],
 
             close = difflib.get_close_matches(cid, order, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
+            where = f" in {spec_file}" if spec_file else ""
             raise UsageError(
-                f"--only {cid}: no such contract{hint}; contracts: {', '.join(order)}")
+                f"--only {cid}: no such contract{where}{hint}; contracts: {', '.join(order)}")
         stack = [cid]
         while stack:
             x = stack.pop()

@@ -313,7 +313,7 @@ class Engine:
         self.started_at = _iso(self.wall0)
         state = self.store.load()
         self.warnings.extend(state.warnings)
-        selection = select_ids(self.order, self.contracts, self.only)
+        selection = select_ids(self.order, self.contracts, self.only, str(self.plan.spec.path))
         for cid in selection:
             name = self._executor_name(self.contracts[cid])
             self.exec_names[cid] = name

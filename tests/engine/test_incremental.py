@@ -130,8 +130,9 @@ def test_only_builds_the_contract_and_what_it_needs(tmp_path: Path) -> None:
     assert _statuses(r)["top"] == ("succeeded", "new")
     with pytest.raises(UsageError) as exc:
         build(plan, out=out, only=["mdi"])
-    assert exc.value.message == ("--only mdi: no such contract (did you mean 'mid'?); contracts: "
-                                 "base, req1, mid, top, tool, after_tool")
+    assert exc.value.message == (f"--only mdi: no such contract in {tmp_path / 'spec.yaml'} "
+                                 "(did you mean 'mid'?); contracts: base, req1, mid, top, tool, "
+                                 "after_tool")
 
 
 def test_dry_run_writes_nothing_and_says_why(tmp_path: Path) -> None:
